@@ -1,0 +1,61 @@
+import type { FloatArray } from '../types.js';
+import type { AdamWPlan } from './plan.js';
+
+const identity = (x: number): number => x;
+
+/**
+ * The reference AdamW loop: every other kernel (WebAssembly SIMD, parallel)
+ * is tested against it. Updates `p`, `m`, `v` and `vMax` in place.
+ *
+ * Float64 arrays are computed in float64. Float32 arrays are computed the way
+ * torch's CPU kernel computes them in float32: every scalar and every result
+ * is rounded to float32 (`Math.fround`), except that torch's vectorised
+ * `mul_(β₁).add_(g, 1−β₁)` and `addcmul_` fuse their last multiply-add into one
+ * FMA; a float64 multiply-add rounded once to float32 reproduces that (the
+ * product of two float32 numbers is exact in float64).
+ */
+export function adamwReferenceKernel(
+  plan: AdamWPlan,
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vMax: FloatArray | undefined,
+): void {
+  const r = p instanceof Float32Array ? Math.fround : identity;
+  const sign = plan.sign;
+  const l2 = r(plan.l2);
+  const keepBefore = r(plan.keepBefore);
+  const keepAfter = r(plan.keepAfter);
+  const beta1 = r(plan.beta1);
+  const oneMinusBeta1 = r(plan.oneMinusBeta1);
+  const beta2 = r(plan.beta2);
+  const oneMinusBeta2 = r(plan.oneMinusBeta2);
+  const amsDivisor = r(plan.amsDivisor);
+  const vDivisor = r(plan.vDivisor);
+  const epsRoot = r(plan.epsRoot);
+  const sqrtDivisor = r(plan.sqrtDivisor);
+  const eps = r(plan.eps);
+  const negStepSize = r(-plan.stepSize);
+  const useL2 = plan.l2 !== 0;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    let grad = sign * g[i]!;
+    let theta = p[i]!;
+    if (useL2) grad = r(grad + l2 * theta);
+    theta = r(theta * keepBefore);
+    const mi = r(r(m[i]! * beta1) + oneMinusBeta1 * grad);
+    const vi = r(r(v[i]! * beta2) + r(oneMinusBeta2 * grad) * grad);
+    m[i] = mi;
+    v[i] = vi;
+    let second = vi;
+    if (vMax !== undefined) {
+      // Math.max propagates NaN, as torch.maximum does.
+      second = Math.max(vMax[i]!, r(vi / amsDivisor));
+      vMax[i] = second;
+    }
+    const denom = r(r(r(Math.sqrt(r(r(second / vDivisor) + epsRoot))) / sqrtDivisor) + eps);
+    theta = r(theta + r(r(negStepSize * mi) / denom));
+    p[i] = r(theta * keepAfter);
+  }
+}

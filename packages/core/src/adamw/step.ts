@@ -1,0 +1,134 @@
+import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
+import { assertFloatArray, assertNoOverlap, assertSameShape, assertStep, firstNonFinite } from '../validate.js';
+import { adamwReferenceKernel } from './kernel.js';
+import { resolveAdamWOptions, type ResolvedAdamWOptions } from './options.js';
+import { planAdamWStep } from './plan.js';
+
+function zerosLike<T extends FloatArray>(a: T): T {
+  return new (a.constructor as new (n: number) => T)(a.length);
+}
+
+function copyOf<T extends FloatArray>(a: T): T {
+  return a.slice() as T;
+}
+
+/**
+ * A fresh AdamW state for `params`: step 0 and zero moments of the same type
+ * and length (plus `vMax` when `options.amsgrad`).
+ *
+ * @example
+ * ```ts
+ * const params = new Float32Array([0.5, -1]);
+ * const state = initAdamW(params);            // { step: 0, m: [0, 0], v: [0, 0] }
+ * ```
+ */
+export function initAdamW<T extends FloatArray>(params: T, options: AdamWOptions = {}): AdamWState<T> {
+  assertFloatArray(params, 'params');
+  const o = resolveAdamWOptions(options);
+  const state: AdamWState<T> = { step: 0, m: zerosLike(params), v: zerosLike(params) };
+  if (o.amsgrad) state.vMax = zerosLike(params);
+  return state;
+}
+
+/**
+ * Checks everything a step reads, before anything is written. Returns the
+ * resolved options, or `undefined` when the step must be skipped
+ * (`nonFinite: 'skip'` and a gradient that is NaN or ±Infinity).
+ */
+export function checkAdamWStep(
+  params: FloatArray,
+  grads: FloatArray,
+  state: AdamWState,
+  options: AdamWOptions,
+): ResolvedAdamWOptions | undefined {
+  assertFloatArray(params, 'params');
+  assertSameShape(grads, 'grads', params, 'params');
+  if (state === null || typeof state !== 'object') {
+    throw new TypeError(`state must be an AdamW state object, got ${state === null ? 'null' : typeof state}`);
+  }
+  assertStep(state.step, 'state.step');
+  assertSameShape(state.m, 'state.m', params, 'params');
+  assertSameShape(state.v, 'state.v', params, 'params');
+  const o = resolveAdamWOptions(options);
+  if (o.amsgrad) {
+    if (state.vMax === undefined) {
+      throw new TypeError('options.amsgrad is true but state.vMax is missing; create the state with initAdamW(params, { amsgrad: true })');
+    }
+    assertSameShape(state.vMax, 'state.vMax', params, 'params');
+  }
+  assertNoOverlap({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': o.amsgrad ? state.vMax : undefined });
+  if (o.nonFinite !== 'propagate') {
+    const bad = firstNonFinite(grads);
+    if (bad >= 0) {
+      if (o.nonFinite === 'throw') {
+        throw new RangeError(`grads[${bad}] is ${grads[bad]}; nonFinite: 'throw' leaves params and state unchanged`);
+      }
+      return undefined;
+    }
+  }
+  return o;
+}
+
+/**
+ * One AdamW step that updates `params` and `state` in place and allocates
+ * nothing. All checks run first: when one throws, nothing has been written.
+ *
+ * With the defaults (torch convention), for t = state.step + 1:
+ *
+ * ```text
+ * θ ← θ·(1 − α·η·λ)
+ * m ← β₁·m + (1 − β₁)·g
+ * v ← β₂·v + (1 − β₂)·g²
+ * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
+ * ```
+ *
+ * @throws RangeError for lengths that differ, options out of range, or a
+ *   non-finite gradient under `nonFinite: 'throw'`.
+ * @throws TypeError for mixed Float32/Float64 arrays or options of the wrong type.
+ */
+export function adamwStepInPlace<T extends FloatArray>(
+  params: T,
+  grads: T,
+  state: AdamWState<T>,
+  options: AdamWOptions = {},
+): void {
+  const o = checkAdamWStep(params, grads, state, options);
+  if (o !== undefined) applyAdamWStep(o, params, grads, state);
+}
+
+/**
+ * Runs the kernel on arrays that {@link checkAdamWStep} has accepted and
+ * advances the step count. The one place that chooses the kernel.
+ * @internal
+ */
+export function applyAdamWStep(o: ResolvedAdamWOptions, params: FloatArray, grads: FloatArray, state: AdamWState): void {
+  const t = state.step + 1;
+  adamwReferenceKernel(planAdamWStep(o, t), params, grads, state.m, state.v, o.amsgrad ? state.vMax : undefined);
+  state.step = t;
+}
+
+/**
+ * One AdamW step as a pure function: `params`, `grads` and `state` are left
+ * untouched and new arrays are returned. Computes bit for bit what
+ * {@link adamwStepInPlace} computes.
+ *
+ * @example
+ * ```ts
+ * let params = new Float64Array([1, 2, 3]);
+ * let state = initAdamW(params);
+ * ({ params, state } = adamwStep(params, new Float64Array([0.1, -0.2, 0.3]), state, { lr: 1e-2 }));
+ * ```
+ */
+export function adamwStep<T extends FloatArray>(
+  params: T,
+  grads: T,
+  state: AdamWState<T>,
+  options: AdamWOptions = {},
+): { params: T; state: AdamWState<T> } {
+  const o = checkAdamWStep(params, grads, state, options);
+  const next: AdamWState<T> = { step: state.step, m: copyOf(state.m), v: copyOf(state.v) };
+  if (state.vMax !== undefined) next.vMax = copyOf(state.vMax);
+  const out = copyOf(params);
+  if (o !== undefined) applyAdamWStep(o, out, grads, next);
+  return { params: out, state: next };
+}

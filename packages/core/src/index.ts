@@ -1,0 +1,44 @@
+/**
+ * `@adamw/core`: AdamW (Loshchilov & Hutter, "Decoupled Weight Decay
+ * Regularization", ICLR 2019) as pure functions over Float32Array and
+ * Float64Array, computing what `torch.optim.AdamW` computes. Zero dependencies.
+ *
+ * @packageDocumentation
+ */
+export type { AdamWOptions, AdamWState, Convention, FloatArray, NonFinitePolicy } from './types.js';
+export { ADAMW_DEFAULTS, ADAMW_OPTION_KEYS, resolveAdamWOptions, type ResolvedAdamWOptions } from './adamw/options.js';
+export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
+export { adamwReferenceKernel } from './adamw/kernel.js';
+export { adamwStep, adamwStepInPlace, initAdamW } from './adamw/step.js';
+export { initSGDW, sgdwStep, sgdwStepInPlace, type SGDWOptions, type SGDWState } from './sgdw/sgdw.js';
+export {
+  DEFAULT_NO_DECAY,
+  adamwStepNamed,
+  initAdamWNamed,
+  matchesAny,
+  noDecayRule,
+  optionsFor,
+  type NamePattern,
+  type ParamRule,
+} from './named.js';
+export {
+  constantSchedule,
+  cosineAnnealing,
+  cosineWarmRestarts,
+  linearWarmup,
+  normalizedWeightDecay,
+  type CosineWarmRestartsOptions,
+  type NormalizedWeightDecayOptions,
+  type Schedule,
+} from './schedules.js';
+export { clipByGlobalNormInPlace, globalNorm } from './clip.js';
+export { packArrays, unpackArrays, type ArrayArchive, type Json } from './codec/archive.js';
+export {
+  deserializeAdamWState,
+  deserializeCheckpoint,
+  serializeAdamWState,
+  serializeCheckpoint,
+  type Checkpoint,
+  type OptimizerState,
+} from './codec/state.js';
+export { crc32 } from './codec/crc32.js';
