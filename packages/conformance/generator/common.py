@@ -1,0 +1,80 @@
+"""Helpers shared by the fixture generators: encoding of float values and
+writing of plain or gzipped JSON files."""
+
+import gzip
+import json
+import math
+import os
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE = os.path.dirname(HERE)
+FIXTURES = os.path.join(PACKAGE, "fixtures")
+
+# Files larger than this (uncompressed) are written gzipped.
+GZIP_THRESHOLD = 200_000
+
+
+def torch_version():
+    return torch.__version__
+
+
+def cpu_capability():
+    """The SIMD level torch's CPU kernels were dispatched to (e.g. AVX2).
+    Vectorized kernels use fused multiply-add, so results can differ in the
+    last bit between capabilities; the fixtures record which one made them."""
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage:" in line:
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def generator_info(script):
+    return {"torch": torch_version(), "script": script, "cpuCapability": cpu_capability()}
+
+
+def enc(x):
+    """One float as JSON: the exact double (float32 values are exactly
+    representable, so repr round-trips them bit for bit). JSON has no
+    non-finite numbers, so those become the strings "Infinity",
+    "-Infinity" and "NaN"."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return x
+
+
+def enc_list(t):
+    """A tensor (any shape) flattened, each element as exact double."""
+    if isinstance(t, torch.Tensor):
+        t = t.detach().reshape(-1).double().tolist()
+    return [enc(v) for v in t]
+
+
+def write_fixture(directory, name, obj, force_gzip=None):
+    """Writes obj as <name>.json, or <name>.json.gz when large. Removes a
+    stale file of the other kind so that exactly one copy exists."""
+    os.makedirs(directory, exist_ok=True)
+    text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
+    use_gzip = force_gzip if force_gzip is not None else len(text) > GZIP_THRESHOLD
+    plain = os.path.join(directory, name + ".json")
+    gz = plain + ".gz"
+    if use_gzip:
+        # mtime=0 keeps the output byte-identical between runs.
+        with open(gz, "wb") as f:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0, compresslevel=9) as z:
+                z.write(text.encode("utf-8"))
+        if os.path.exists(plain):
+            os.remove(plain)
+        path = gz
+    else:
+        with open(plain, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.write("\n")
+        if os.path.exists(gz):
+            os.remove(gz)
+        path = plain
+    return path, os.path.getsize(path)

@@ -1,0 +1,189 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TRAJECTORY_TOLERANCE, deviation, within, worse, NO_DEVIATION, type Deviation, type Tolerance } from './compare';
+import { CORE_MODES, checkCoreFixture, type CoreComparison, type CoreMode } from './core-runner';
+import type { CoreFixture, FixtureKind, TrajectoryFixture } from './fixtures';
+
+/** What a trajectory adapter returns: the loss of every step and the final parameters. */
+export interface TrajectoryResult {
+  /** The loss of each step's batch, computed before that step's update. */
+  losses: number[];
+  /** The parameters after the last step, by the fixture's names. */
+  params: Record<string, Float32Array | Float64Array>;
+}
+
+/**
+ * An implementation under test that trains a trajectory fixture's model
+ * from its initial parameters over its batches with its optimizer settings.
+ * Each adapter lives in `src/adapters/<name>.ts` and exports it as `adapter`.
+ */
+export interface TrajectoryAdapter {
+  name: string;
+  run(fixture: TrajectoryFixture): Promise<TrajectoryResult>;
+}
+
+/** The built-in adapter that checks core step fixtures against `@adamw/core`. */
+export interface CoreAdapter {
+  name: 'core';
+  /** Runs the fixture through every entry point and reports the worst of them. */
+  check(fixture: CoreFixture): CoreAdapterReport;
+}
+
+export interface CoreAdapterReport {
+  /** The worst comparison over the modes. */
+  combined: CoreComparison;
+  /** One comparison per entry point (`adamwStep`/`sgdwStep` and the in-place ones). */
+  modes: Record<CoreMode, CoreComparison>;
+}
+
+export const CORE_ADAPTER_NAME = 'core';
+
+export const coreAdapter: CoreAdapter = {
+  name: 'core',
+  check(fixture) {
+    const modes = {} as Record<CoreMode, CoreComparison>;
+    for (const mode of CORE_MODES) modes[mode] = checkCoreFixture(fixture, mode);
+    const [first, ...rest] = CORE_MODES.map((m) => modes[m]);
+    let combined = first!;
+    for (const c of rest) {
+      combined = {
+        ...combined,
+        params: worse(combined.params, c.params),
+        state: worse(combined.state, c.state),
+        worst: c.params.maxRel > combined.params.maxRel || c.state.maxRel > combined.state.maxRel ? c.worst : combined.worst,
+        pass: combined.pass && c.pass,
+        problems: [...combined.problems, ...c.problems],
+      };
+    }
+    return { combined, modes };
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Registry of trajectory adapters
+
+/** The folder that trajectory adapters live in. */
+export const ADAPTERS_DIR: string = fileURLToPath(new URL('./adapters/', import.meta.url));
+
+const ADAPTER_FILE = /^([a-z0-9][a-z0-9-]*)\.(ts|mts|js|mjs)$/;
+
+function adapterFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir).sort()) {
+    if (file.endsWith('.d.ts') || file.includes('.test.')) continue;
+    const match = ADAPTER_FILE.exec(file);
+    if (!match) continue;
+    const name = match[1]!;
+    // The TypeScript source wins over a compiled copy of the same name.
+    if (name === CORE_ADAPTER_NAME || (out.has(name) && !file.endsWith('.ts'))) continue;
+    out.set(name, join(dir, file));
+  }
+  return out;
+}
+
+/**
+ * Names of the trajectory adapters whose files are present, sorted. Adapters
+ * that are planned but not written yet are simply not listed.
+ */
+export function listTrajectoryAdapters(dir: string = ADAPTERS_DIR): string[] {
+  return [...adapterFiles(dir).keys()];
+}
+
+/** Every adapter name that can be used: `core` and the trajectory adapters present. */
+export function listAdapters(dir: string = ADAPTERS_DIR): string[] {
+  return [CORE_ADAPTER_NAME, ...listTrajectoryAdapters(dir)];
+}
+
+/** The kind of fixture an adapter handles. */
+export function adapterKind(name: string): FixtureKind {
+  return name === CORE_ADAPTER_NAME ? 'core' : 'trajectory';
+}
+
+const loaded = new Map<string, Promise<TrajectoryAdapter>>();
+
+function isTrajectoryAdapter(x: unknown): x is TrajectoryAdapter {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as TrajectoryAdapter).name === 'string' &&
+    typeof (x as TrajectoryAdapter).run === 'function'
+  );
+}
+
+/**
+ * Imports `src/adapters/<name>` on first use and returns its `adapter`
+ * export. Throws when the file does not exist or does not export an
+ * adapter.
+ */
+export function loadTrajectoryAdapter(name: string, dir: string = ADAPTERS_DIR): Promise<TrajectoryAdapter> {
+  const key = `${dir}\0${name}`;
+  let p = loaded.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      const file = adapterFiles(dir).get(name);
+      if (file === undefined) {
+        throw new Error(`no trajectory adapter named '${name}' (present: ${listTrajectoryAdapters(dir).join(', ') || 'none'})`);
+      }
+      const mod = (await import(pathToFileURL(file).href)) as { adapter?: unknown; default?: unknown };
+      const adapter = mod.adapter ?? mod.default;
+      if (!isTrajectoryAdapter(adapter)) {
+        throw new Error(`${file} does not export an adapter ({ name, run })`);
+      }
+      return adapter;
+    })();
+    loaded.set(key, p);
+    // A failed import may succeed later (for example after a build).
+    p.catch(() => loaded.delete(key));
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// Checking a trajectory result
+
+export interface TrajectoryComparison {
+  /** Deviation of the per-step losses. */
+  loss: Deviation;
+  /** Largest deviation over all final parameters. */
+  params: Deviation;
+  /** The parameter with the largest deviation. */
+  worstParam: string | undefined;
+  /** Deviation per parameter name. */
+  byParam: Record<string, Deviation>;
+  tolerance: { loss: Tolerance; params: Tolerance };
+  pass: boolean;
+  /** Problems that are not numeric: a missing parameter, a wrong count of losses. */
+  problems: string[];
+}
+
+/** Compares what an adapter produced with a trajectory fixture's expectations. */
+export function compareTrajectory(f: TrajectoryFixture, result: TrajectoryResult): TrajectoryComparison {
+  const tolerance = TRAJECTORY_TOLERANCE[f.dtype];
+  const problems: string[] = [];
+  const expectedLosses = f.expected.losses;
+  if (result.losses.length !== expectedLosses.length) {
+    problems.push(`${result.losses.length} losses, expected ${expectedLosses.length}`);
+  }
+  const loss = deviation(result.losses, expectedLosses, tolerance.loss.floor);
+  let params: Deviation = NO_DEVIATION;
+  let worstParam: string | undefined;
+  const byParam: Record<string, Deviation> = {};
+  for (const [name, t] of Object.entries(f.expected.params)) {
+    const actual = result.params[name];
+    let d: Deviation;
+    if (actual === undefined) {
+      problems.push(`parameter ${name} is missing`);
+      d = { maxAbs: Infinity, maxRel: Infinity, index: -1 };
+    } else {
+      if (actual.length !== t.data.length) problems.push(`parameter ${name} has ${actual.length} values, expected ${t.data.length}`);
+      d = deviation(actual, t.data, tolerance.params.floor);
+    }
+    byParam[name] = d;
+    if (worstParam === undefined || d.maxRel > params.maxRel) worstParam = name;
+    params = worse(params, d);
+  }
+  const pass = problems.length === 0 && within(loss, tolerance.loss) && within(params, tolerance.params);
+  return { loss, params, worstParam, byParam, tolerance, pass, problems };
+}

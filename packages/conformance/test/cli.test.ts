@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR, readFixtureJson, type CoreFixture } from '../src/fixtures';
+
+const bin = fileURLToPath(new URL('../bin/conformance.mjs', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'adamw-conformance-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function copyOf(name: string, edit?: (f: CoreFixture) => void): string {
+  const f = readFixtureJson(join(FIXTURES_DIR, 'core', `${name}.json`)) as CoreFixture;
+  edit?.(f);
+  const path = join(tmp, `${name}${edit ? '-tampered' : ''}.json`);
+  writeFileSync(path, JSON.stringify(f));
+  return path;
+}
+
+describe('conformance CLI', () => {
+  it('exits 2 on an unknown flag', () => {
+    const r = cli('--no-such-flag');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no-such-flag/);
+  });
+
+  it('exits 2 on an unknown adapter', () => {
+    const r = cli('--adapter', 'nonexistent');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown adapter 'nonexistent'/);
+  });
+
+  it('passes an untouched copy of a fixture and names fixture and adapter', () => {
+    const r = cli(copyOf('defaults-f32'), copyOf('sgdw-momentum-f64'));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^PASS .*defaults-f32 × core: loss -, params \S+, state \S+/m);
+    expect(r.stdout).toMatch(/^PASS .*sgdw-momentum-f64 × core/m);
+  });
+
+  it('exits non-zero when a fixture was tampered with', () => {
+    const path = copyOf('amsgrad-f64', (f) => {
+      const e = f.expected[4]!;
+      e.params[2] = e.params[2]! * (1 + 1e-6);
+    });
+    const r = cli('--adapter', 'core', path);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL .*amsgrad-f64-tampered × core/m);
+    expect(r.stdout).toMatch(/worst at step 5 params\[2\]/);
+  });
+
+  it('prints usage with --help', () => {
+    const r = cli('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: pnpm conformance/);
+  });
+});
