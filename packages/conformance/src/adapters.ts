@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TRAJECTORY_TOLERANCE, deviation, within, worse, NO_DEVIATION, type Deviation, type Tolerance } from './compare';
 import { CORE_MODES, checkCoreFixture, type CoreComparison, type CoreMode } from './core-runner';
-import type { CoreFixture, FixtureKind, TrajectoryFixture } from './fixtures';
+import type { CoreFixture, Dtype, FixtureKind, TrajectoryFixture } from './fixtures';
 
 /** What a trajectory adapter returns: the loss of every step and the final parameters. */
 export interface TrajectoryResult {
@@ -20,6 +20,12 @@ export interface TrajectoryResult {
  */
 export interface TrajectoryAdapter {
   name: string;
+  /**
+   * The precision the adapter computes in whatever the fixture's dtype
+   * (tfjs is float32 only). A float64 fixture is then held to the float32
+   * tolerance, and the result line says so.
+   */
+  computeDtype?: Dtype;
   run(fixture: TrajectoryFixture): Promise<TrajectoryResult>;
 }
 
@@ -159,8 +165,9 @@ export interface TrajectoryComparison {
 }
 
 /** Compares what an adapter produced with a trajectory fixture's expectations. */
-export function compareTrajectory(f: TrajectoryFixture, result: TrajectoryResult): TrajectoryComparison {
-  const tolerance = TRAJECTORY_TOLERANCE[f.dtype];
+export function compareTrajectory(f: TrajectoryFixture, result: TrajectoryResult, computeDtype: Dtype = f.dtype): TrajectoryComparison {
+  // Computing in float32 cannot meet a float64 tolerance; hold it to float32's.
+  const tolerance = TRAJECTORY_TOLERANCE[computeDtype === 'float32' ? 'float32' : f.dtype];
   const problems: string[] = [];
   const expectedLosses = f.expected.losses;
   if (result.losses.length !== expectedLosses.length) {

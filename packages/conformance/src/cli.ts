@@ -186,13 +186,14 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
         try {
           const adapter = await loadTrajectoryAdapter(name, adaptersDir);
           const result = await adapter.run(fixture);
-          const c = compareTrajectory(fixture, result);
+          const computeDtype = adapter.computeDtype ?? fixture.dtype;
+          const c = compareTrajectory(fixture, result, computeDtype);
           const status = c.pass ? 'PASS' : 'FAIL';
           if (!c.pass) failures++;
           note(`${name} ${fixture.dtype}`, c.loss.maxRel, c.params.maxRel, 0);
           line =
             `${status}  ${label} × ${name}: loss ${formatDeviation(c.loss.maxRel)} (tolerance ${formatDeviation(c.tolerance.loss.rel)}), ` +
-            `params ${formatDeviation(c.params.maxRel)} (tolerance ${formatDeviation(c.tolerance.params.rel)}; ${fixture.dtype}; ${seconds(start)})`;
+            `params ${formatDeviation(c.params.maxRel)} (tolerance ${formatDeviation(c.tolerance.params.rel)}; ${fixture.dtype}${computeDtype !== fixture.dtype ? ` computed in ${computeDtype}` : ''}; ${seconds(start)})`;
           if (!c.pass && c.worstParam !== undefined) line += `; worst parameter ${c.worstParam}`;
           for (const p of c.problems) line += `\n      ${p}`;
           if (values.verbose) {
