@@ -1,0 +1,30 @@
+/**
+ * `@adamw/onnxruntime`: train ONNX models with the stock `onnxruntime-node`
+ * InferenceSession. The backward pass is written out of standard ONNX
+ * operators ({@link buildTrainingModel}), ONNX Runtime runs forward and
+ * backward in one `session.run`, and `@adamw/core`'s AdamW step updates the
+ * parameters in place ({@link createOrtTrainer}).
+ *
+ * @packageDocumentation
+ */
+export {
+  buildTraining,
+  buildTrainingModel,
+  type ModelInput,
+  type TrainableParameter,
+  type TrainingModel,
+  type TrainingModelOptions,
+} from './autodiff/build.js';
+export { DIFFERENTIABLE_OPERATORS } from './autodiff/rules/index.js';
+export {
+  createOrtTrainer,
+  type OrtModule,
+  type OrtTrainer,
+  type OrtTrainerOptions,
+  type ParameterArray,
+} from './trainer/trainer.js';
+export type { ExportOptions } from './trainer/forward.js';
+export { CHECKPOINT_FORMAT } from './trainer/checkpoint.js';
+export type { Dim } from './graph/values.js';
+export type { FloatDataType } from './proto/tensor.js';
+export { DataType } from './proto/types.js';

@@ -1,0 +1,81 @@
+import { decodeModel, encodeModel } from '../proto/codec.js';
+import { makeTensor, tensorDims, writeFloatTensor } from '../proto/tensor.js';
+import { DataType, type GraphProto, type ModelProto } from '../proto/types.js';
+
+const EVAL_FLAG = 'adamw/dropout_training_mode_false';
+
+/**
+ * Switches every Dropout of the graph to inference mode (its
+ * `training_mode` input becomes a constant false), so it is the identity.
+ */
+function dropoutToEval(graph: GraphProto): void {
+  const replaced = new Set<string>();
+  for (const node of graph.node ?? []) {
+    if (node.opType !== 'Dropout' || (node.domain && node.domain !== 'ai.onnx')) continue;
+    const ins = node.input ?? [];
+    if (!ins[2] || ins[2] === EVAL_FLAG) continue;
+    replaced.add(ins[2]);
+    ins[2] = EVAL_FLAG;
+  }
+  if (replaced.size === 0) return;
+  if (!(graph.initializer ?? []).some((t) => t.name === EVAL_FLAG)) {
+    graph.initializer = [...(graph.initializer ?? []), makeTensor(EVAL_FLAG, DataType.BOOL, [], [0])];
+  }
+  // The old flags are now unread: drop their Constant nodes or initializers
+  // (ONNX Runtime would warn about them otherwise).
+  const read = new Set<string>((graph.node ?? []).flatMap((n) => n.input ?? []));
+  for (const o of graph.output ?? []) read.add(o.name ?? '');
+  const unread = (name: string): boolean => replaced.has(name) && !read.has(name);
+  graph.node = (graph.node ?? []).filter((n) => !(n.opType === 'Constant' && (n.output ?? []).every(unread)));
+  const inputs = new Set((graph.input ?? []).map((v) => v.name ?? ''));
+  graph.initializer = (graph.initializer ?? []).filter((t) => !(unread(t.name ?? '') && !inputs.has(t.name ?? '')));
+}
+
+/**
+ * The forward model for evaluation: the trained initializers become graph
+ * inputs (so a run reads the trainer's current arrays) and Dropout runs in
+ * inference mode.
+ */
+export function evaluationModel(forward: Uint8Array, trainable: readonly string[]): Uint8Array {
+  const model = decodeModel(forward);
+  const graph = model.graph!;
+  const names = new Set(trainable);
+  const moved = (graph.initializer ?? []).filter((t) => names.has(t.name ?? ''));
+  graph.initializer = (graph.initializer ?? []).filter((t) => !names.has(t.name ?? ''));
+  graph.input = [
+    ...(graph.input ?? []).filter((v) => !names.has(v.name ?? '')),
+    ...moved.map((t) => ({
+      name: t.name!,
+      type: { tensorType: { elemType: t.dataType!, shape: { dim: tensorDims(t).map((d) => ({ dimValue: d })) } } },
+    })),
+  ];
+  dropoutToEval(graph);
+  return encodeModel(model);
+}
+
+/** Options of the trainer's `exportModel`. */
+export interface ExportOptions {
+  /**
+   * `'keep'` writes Dropout nodes as the forward model had them;
+   * `'eval'` switches them to inference mode (identity). Default `'keep'`.
+   */
+  dropout?: 'keep' | 'eval';
+}
+
+/** The forward model with the given values written into its initializers. */
+export function modelWithParameters(
+  forward: Uint8Array,
+  params: Readonly<Record<string, Float32Array | Float64Array>>,
+  options: ExportOptions = {},
+): Uint8Array {
+  const model: ModelProto = decodeModel(forward);
+  const graph = model.graph!;
+  const byName = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  for (const [name, values] of Object.entries(params)) {
+    const t = byName.get(name);
+    if (t === undefined) throw new Error(`the forward model has no initializer '${name}'`);
+    writeFloatTensor(t, values);
+  }
+  if (options.dropout === 'eval') dropoutToEval(graph);
+  return encodeModel(model);
+}

@@ -1,0 +1,281 @@
+import {
+  DEFAULT_NO_DECAY,
+  adamwStepNamed,
+  clipByGlobalNormInPlace,
+  initAdamWNamed,
+  noDecayRule,
+  resolveAdamWOptions,
+  type AdamWOptions,
+  type AdamWState,
+  type NamePattern,
+  type ParamRule,
+  type Schedule,
+} from '@adamw/core';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { buildTraining, type TrainingModel } from '../autodiff/build.js';
+import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkFeeds, ortTypeOf } from './feeds.js';
+import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
+
+/** The parts of the `onnxruntime-node` module the trainer uses. */
+export interface OrtModule {
+  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: Tensor.Type, data: Tensor.DataType, dims?: readonly number[]) => Tensor;
+}
+
+/** A flat parameter array: float32 models train Float32Arrays, float64 models Float64Arrays. */
+export type ParameterArray = Float32Array | Float64Array;
+
+/** Options of {@link createOrtTrainer}. */
+export interface OrtTrainerOptions {
+  /** The forward ONNX model (bytes) whose output is the scalar loss. */
+  model: Uint8Array;
+  /** AdamW options (`@adamw/core`); `scheduleMultiplier` is the constant η unless `schedule` is given. */
+  optimizer?: AdamWOptions;
+  /**
+   * Parameters trained without weight decay: names (matched exactly),
+   * regular expressions or predicates. Default: `DEFAULT_NO_DECAY` from
+   * `@adamw/core` (biases and normalisation weights, as `@adamw/tfjs`);
+   * pass `[]` to decay every parameter, as `torch.optim.AdamW` does with a
+   * single parameter group.
+   */
+  exclude?: NamePattern | readonly NamePattern[];
+  /** η per update: `schedule(t)` for the t-th update (0-based) multiplies the step size. */
+  schedule?: Schedule;
+  /** When set, gradients are scaled so their global L2 norm is at most this (torch's `clip_grad_norm_`). */
+  clipGlobalNorm?: number;
+  /** The value to differentiate (default: the model's only output). */
+  loss?: string;
+  /** Initializers to train (default: every float initializer). */
+  trainable?: readonly string[];
+  /** The `onnxruntime-node` module to use. Default: `await import('onnxruntime-node')`. */
+  ort?: OrtModule;
+  /** Session options for both sessions (training and evaluation). */
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+/** A model being trained with ONNX Runtime and AdamW. */
+export interface OrtTrainer {
+  /** The parameters by name: the arrays ONNX Runtime reads and AdamW updates, in place. */
+  readonly parameters: Readonly<Record<string, ParameterArray>>;
+  /**
+   * The gradients of the last step by parameter name, after clipping:
+   * ONNX Runtime writes them into these arrays in place on every step.
+   */
+  readonly gradients: Readonly<Record<string, ParameterArray>>;
+  /** AdamW state per parameter. */
+  readonly states: Readonly<Record<string, AdamWState<ParameterArray>>>;
+  /** Updates applied so far (skipped steps do not count). */
+  readonly stepCount: number;
+  /** The training model and what was built with it. */
+  readonly training: TrainingModel;
+  /**
+   * One training step: runs forward and backward in ONNX Runtime, then
+   * updates the parameters with AdamW. Resolves to the loss of this batch,
+   * computed before the update.
+   *
+   * Feeds are checked first (names, element types, shapes); a failure
+   * there, in ONNX Runtime, or a non-finite loss or gradient under
+   * `nonFinite: 'throw'` rejects and leaves parameters and optimizer state
+   * as they were. With `nonFinite: 'skip'` such a step changes nothing and
+   * still resolves to the loss.
+   */
+  step(feeds: Record<string, Tensor>): Promise<number>;
+  /** The loss on a batch with the current parameters, Dropout in inference mode; changes nothing. */
+  evaluate(feeds: Record<string, Tensor>): Promise<number>;
+  /** The forward model with the trained values in its initializers (loadable by any ONNX Runtime). */
+  exportModel(options?: ExportOptions): Uint8Array;
+  /** Parameters and optimizer state in one versioned, checksummed archive. */
+  saveCheckpoint(): Uint8Array;
+  /**
+   * Restores {@link OrtTrainer.saveCheckpoint}'s bytes into this trainer (same model and
+   * parameters). Everything is checked first; on an error nothing changes.
+   */
+  loadCheckpoint(bytes: Uint8Array): void;
+  /** Releases the ONNX Runtime sessions. */
+  release(): Promise<void>;
+}
+
+const TRAINER_KEYS = ['model', 'optimizer', 'exclude', 'schedule', 'clipGlobalNorm', 'loss', 'trainable', 'ort', 'sessionOptions'];
+
+async function loadOrt(): Promise<OrtModule> {
+  const mod = (await import('onnxruntime-node')) as unknown as OrtModule & { default?: OrtModule };
+  return mod.InferenceSession ? mod : mod.default!;
+}
+
+function checkTrainerOptions(options: OrtTrainerOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('createOrtTrainer needs an options object');
+  for (const key of Object.keys(options)) {
+    if (!TRAINER_KEYS.includes(key)) throw new TypeError(`unknown trainer option '${key}' (known: ${TRAINER_KEYS.join(', ')})`);
+  }
+  if (!(options.model instanceof Uint8Array)) throw new TypeError('options.model must be the ONNX model as a Uint8Array');
+  if (options.schedule !== undefined && typeof options.schedule !== 'function') throw new TypeError('options.schedule must be a function of the step index');
+  const clip = options.clipGlobalNorm;
+  if (clip !== undefined && (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip))) {
+    throw new RangeError(`options.clipGlobalNorm must be a positive finite number, got ${clip}`);
+  }
+  resolveAdamWOptions(options.optimizer ?? {});
+}
+
+/** Patterns that match names exactly when given as strings (core's strings match substrings). */
+function exactPatterns(exclude: NamePattern | readonly NamePattern[]): NamePattern[] {
+  const list = Array.isArray(exclude) ? (exclude as readonly NamePattern[]) : [exclude as NamePattern];
+  return list.map((p) => (typeof p === 'string' ? (name: string) => name === p : p));
+}
+
+/** The first non-finite element of the loss or a gradient, described; undefined when all are finite. */
+function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterArray>>): string | undefined {
+  if (!Number.isFinite(loss)) return `the loss is ${loss}`;
+  for (const [name, g] of Object.entries(grads)) {
+    for (let i = 0; i < g.length; i++) {
+      if (!Number.isFinite(g[i]!)) return `the gradient of '${name}' has ${g[i]} at index ${i}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Builds the training model, opens ONNX Runtime sessions and sets up AdamW
+ * for every trained parameter.
+ *
+ * Each parameter lives in one Float32Array (Float64Array for a double
+ * model) wrapped once in an `ort.Tensor`, which keeps a reference: ONNX
+ * Runtime reads the arrays without copying, gradients land in preallocated
+ * output tensors passed as `session.run`'s fetches, and `@adamw/core`'s
+ * step rewrites the parameter arrays in place, so nothing is allocated per
+ * step beyond what ONNX Runtime does internally. With the torch convention:
+ *
+ * ```text
+ * g ← ∂loss/∂θ               (ONNX Runtime, one run)
+ * g ← g · min(1, c/(‖g‖+1e-6))   when clipGlobalNorm = c
+ * θ ← θ·(1 − α·η·λ)          (λ = 0 for excluded names: biases and norms by default)
+ * m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²
+ * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const trainer = await createOrtTrainer({ model: bytes, optimizer: { lr: 1e-3, weightDecay: 0.01 } });
+ * const loss = await trainer.step({ x: new ort.Tensor('float32', xs, [32, 784]), y: new ort.Tensor('int64', ys, [32]) });
+ * writeFileSync('trained.onnx', trainer.exportModel());
+ * ```
+ */
+export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
+  checkTrainerOptions(options);
+  const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
+  const ort = options.ort ?? (await loadOrt());
+  const sessionOptions = options.sessionOptions ?? {};
+  const session = await ort.InferenceSession.create(training.model, sessionOptions);
+  let evalSession: InferenceSession | undefined;
+
+  const optimizer: AdamWOptions = { ...(options.optimizer ?? {}) };
+  const policy = resolveAdamWOptions(optimizer).nonFinite;
+  const rules: ParamRule[] = [noDecayRule(options.exclude === undefined ? DEFAULT_NO_DECAY : exactPatterns(options.exclude))];
+  const parameterNames = new Set(training.parameters.map((p) => p.name));
+
+  const parameters: Record<string, ParameterArray> = {};
+  const gradients: Record<string, ParameterArray> = {};
+  const paramTensors: Record<string, Tensor> = {};
+  const fetches: Record<string, Tensor> = {};
+  const lossArray = training.lossDataType === 11 ? new Float64Array(1) : new Float32Array(1);
+  fetches[training.loss] = new ort.Tensor(ortTypeOf(training.lossDataType), lossArray, []);
+  for (const p of training.parameters) {
+    const type = ortTypeOf(p.dataType);
+    parameters[p.name] = p.initial;
+    gradients[p.name] = p.dataType === 11 ? new Float64Array(p.initial.length) : new Float32Array(p.initial.length);
+    paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
+    fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
+  }
+  let states = initAdamWNamed(parameters, optimizer, rules);
+  let stepCount = 0;
+  let busy = false;
+
+  const exclusive = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    if (busy) throw new Error(`cannot ${what} while another step or evaluation is running; await it first`);
+    busy = true;
+    try {
+      return await f();
+    } finally {
+      busy = false;
+    }
+  };
+  const idle = (what: string): void => {
+    if (busy) throw new Error(`cannot ${what} while a step or evaluation is running; await it first`);
+  };
+
+  const trainer: OrtTrainer = {
+    parameters,
+    gradients,
+    get states() {
+      return states;
+    },
+    get stepCount() {
+      return stepCount;
+    },
+    training,
+
+    step(feeds) {
+      return exclusive('step', async () => {
+        const checked = checkFeeds(feeds, training.inputs, parameterNames);
+        try {
+          await session.run({ ...checked, ...paramTensors }, fetches);
+        } catch (e) {
+          throw new Error(`ONNX Runtime could not run the training step: ${(e as Error).message}`);
+        }
+        const loss = lossArray[0]!;
+        if (policy !== 'propagate') {
+          const bad = firstNonFinite(loss, gradients);
+          if (bad !== undefined) {
+            if (policy === 'throw') throw new RangeError(`${bad}; nonFinite: 'throw' leaves parameters and state unchanged`);
+            return loss;
+          }
+        }
+        if (options.clipGlobalNorm !== undefined) clipByGlobalNormInPlace(gradients, options.clipGlobalNorm);
+        const eta = options.schedule ? options.schedule(stepCount) : (optimizer.scheduleMultiplier ?? 1);
+        adamwStepNamed(parameters, gradients, states, { ...optimizer, nonFinite: 'propagate', scheduleMultiplier: eta }, rules);
+        stepCount += 1;
+        return loss;
+      });
+    },
+
+    evaluate(feeds) {
+      return exclusive('evaluate', async () => {
+        const checked = checkFeeds(feeds, training.inputs, parameterNames);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames]), sessionOptions);
+        let out: InferenceSession.ReturnType;
+        try {
+          out = await evalSession.run({ ...checked, ...paramTensors }, [training.loss]);
+        } catch (e) {
+          throw new Error(`ONNX Runtime could not evaluate the model: ${(e as Error).message}`);
+        }
+        return Number(out[training.loss]!.data[0]);
+      });
+    },
+
+    exportModel(exportOptions) {
+      idle('export the model');
+      return modelWithParameters(options.model, parameters, exportOptions);
+    },
+
+    saveCheckpoint() {
+      idle('save a checkpoint');
+      return writeCheckpoint(training, parameters, states, stepCount);
+    },
+
+    loadCheckpoint(bytes) {
+      idle('load a checkpoint');
+      const restored = restoreCheckpoint(bytes, training, parameters, states);
+      // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads).
+      for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
+      states = restored.states;
+      stepCount = restored.stepCount;
+    },
+
+    async release() {
+      idle('release the sessions');
+      await session.release();
+      if (evalSession) await evalSession.release();
+    },
+  };
+  return trainer;
+}

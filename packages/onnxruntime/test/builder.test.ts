@@ -1,0 +1,263 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildTraining, buildTrainingModel, DIFFERENTIABLE_OPERATORS } from '../src/index.js';
+import { decodeModel, encodeModel } from '../src/proto/codec.js';
+import { AttributeType } from '../src/proto/types.js';
+import { makeModel, type ModelSpec } from './helpers/onnx.js';
+
+/** y = x·Wᵀ + b, loss = mean((y − t)²), with a symbolic batch. */
+function mlpSpec(extra: Partial<ModelSpec> = {}): ModelSpec {
+  return {
+    nodes: [
+      { op: 'Gemm', inputs: ['x', 'W', 'b'], outputs: ['y'], attrs: { transB: 1 }, name: 'fc' },
+      { op: 'Sub', inputs: ['y', 't'], outputs: ['d'] },
+      { op: 'Mul', inputs: ['d', 'd'], outputs: ['sq'] },
+      { op: 'ReduceMean', inputs: ['sq'], outputs: ['loss'], attrs: { keepdims: 0 } },
+    ],
+    inputs: [
+      { name: 'x', type: 'float32', dims: ['batch', 3] },
+      { name: 't', type: 'float32', dims: ['batch', 2] },
+    ],
+    initializers: [
+      { name: 'W', type: 'float32', dims: [2, 3], values: [0.1, -0.2, 0.3, 0.4, -0.5, 0.6] },
+      { name: 'b', type: 'float32', dims: [2], values: [0.01, -0.02] },
+    ],
+    outputs: [{ name: 'loss', type: 'float32', dims: [] }],
+    ...extra,
+  };
+}
+
+function expectUnchangedAfter(bytes: Uint8Array, f: () => unknown): void {
+  const copy = bytes.slice();
+  try {
+    f();
+  } catch {
+    // the error itself is asserted elsewhere
+  }
+  expect(bytes).toEqual(copy);
+}
+
+describe('buildTrainingModel', () => {
+  it('turns parameters into inputs and adds <name>_grad outputs, in order', async () => {
+    const t = buildTraining(makeModel(mlpSpec()));
+    expect(t.loss).toBe('loss');
+    expect(t.parameters.map((p) => [p.name, p.grad, p.dims])).toEqual([
+      ['W', 'W_grad', [2, 3]],
+      ['b', 'b_grad', [2]],
+    ]);
+    expect(t.inputs.map((i) => [i.name, i.dims])).toEqual([
+      ['x', ['batch', 3]],
+      ['t', ['batch', 2]],
+    ]);
+    const session = await ort.InferenceSession.create(t.model);
+    expect(session.inputNames).toEqual(['x', 't', 'W', 'b']);
+    expect(session.outputNames).toEqual(['loss', 'W_grad', 'b_grad']);
+    const m = decodeModel(t.model);
+    expect((m.graph!.initializer ?? []).some((i) => i.name === 'W' || i.name === 'b')).toBe(false);
+    // only default-domain operators were added
+    expect((m.graph!.node ?? []).every((n) => !n.domain)).toBe(true);
+    await session.release();
+  });
+
+  it('is shape-generic: one training model runs any batch size', async () => {
+    const t = buildTraining(makeModel(mlpSpec()));
+    const session = await ort.InferenceSession.create(t.model);
+    for (const n of [1, 4, 7]) {
+      const x = Float32Array.from({ length: 3 * n }, (_, i) => Math.sin(i));
+      const target = new Float32Array(2 * n).fill(0.5);
+      const out = await session.run({
+        x: new ort.Tensor('float32', x, [n, 3]),
+        t: new ort.Tensor('float32', target, [n, 2]),
+        W: new ort.Tensor('float32', t.parameters[0]!.initial, [2, 3]),
+        b: new ort.Tensor('float32', t.parameters[1]!.initial, [2]),
+      });
+      // analytic check of db = 2·mean over rows of (y − t) / 2 outputs
+      const W = t.parameters[0]!.initial;
+      const b = t.parameters[1]!.initial;
+      const expected = [0, 0];
+      for (let r = 0; r < n; r++) {
+        for (let o = 0; o < 2; o++) {
+          const y = b[o]! + W[o * 3]! * x[r * 3]! + W[o * 3 + 1]! * x[r * 3 + 1]! + W[o * 3 + 2]! * x[r * 3 + 2]!;
+          expected[o] = expected[o]! + (2 * (y - 0.5)) / (2 * n);
+        }
+      }
+      const db = out['b_grad']!.data as Float32Array;
+      expect(db[0]).toBeCloseTo(expected[0]!, 5);
+      expect(db[1]).toBeCloseTo(expected[1]!, 5);
+    }
+    await session.release();
+  });
+
+  it('gives a parameter the loss does not depend on a zero gradient', async () => {
+    const spec = mlpSpec();
+    spec.initializers!.push({ name: 'unused', type: 'float32', dims: [2, 2], values: [1, 2, 3, 4] });
+    const t = buildTraining(makeModel(spec), { trainable: ['W', 'unused'] });
+    const session = await ort.InferenceSession.create(t.model);
+    const out = await session.run({
+      x: new ort.Tensor('float32', new Float32Array(3).fill(1), [1, 3]),
+      t: new ort.Tensor('float32', new Float32Array(2), [1, 2]),
+      W: new ort.Tensor('float32', t.parameters[0]!.initial, [2, 3]),
+      unused: new ort.Tensor('float32', t.parameters[1]!.initial, [2, 2]),
+    });
+    expect(Array.from(out['unused_grad']!.data as Float32Array)).toEqual([0, 0, 0, 0]);
+    expect(out['unused_grad']!.dims).toEqual([2, 2]);
+    await session.release();
+  });
+
+  it('by default trains the float initializers the loss depends on, not a Dropout ratio or an unused one', () => {
+    const spec = mlpSpec();
+    spec.nodes.splice(1, 0, { op: 'Dropout', inputs: ['y', 'ratio'], outputs: ['y2'] });
+    spec.nodes[2]!.inputs = ['y2', 't'];
+    spec.initializers!.push({ name: 'ratio', type: 'float32', dims: [], values: [0.1] });
+    spec.initializers!.push({ name: 'spare', type: 'float32', dims: [1], values: [1] });
+    spec.initializers!.push({ name: 'steps', type: 'int64', dims: [1], values: [3] });
+    const t = buildTraining(makeModel(spec));
+    expect(t.parameters.map((p) => p.name)).toEqual(['W', 'b']);
+    const m = decodeModel(t.model);
+    expect((m.graph!.initializer ?? []).map((i) => i.name)).toEqual(expect.arrayContaining(['ratio', 'spare', 'steps']));
+  });
+
+  it('raises the opset to 16 (and the IR version to 8) when a gradient needs ScatterND with reduction', () => {
+    const model = makeModel({
+      nodes: [
+        { op: 'Gather', inputs: ['E', 'ids'], outputs: ['e'] },
+        { op: 'ReduceSum', inputs: ['e'], outputs: ['loss'], attrs: { keepdims: 0 } },
+      ],
+      inputs: [{ name: 'ids', type: 'int64', dims: ['n'] }],
+      initializers: [{ name: 'E', type: 'float32', dims: [4, 2], values: [1, 2, 3, 4, 5, 6, 7, 8] }],
+      outputs: [{ name: 'loss', type: 'float32', dims: [] }],
+      opset: 14,
+    });
+    const t = buildTraining(model);
+    expect(t.opset).toBe(16);
+    const m = decodeModel(t.model);
+    expect(m.opsetImport?.find((o) => !o.domain)?.version).toBe(16);
+    expect(m.irVersion).toBeGreaterThanOrEqual(8);
+  });
+
+  it('lists the operators the brief asks for among those with gradient rules', () => {
+    for (const op of [
+      'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt',
+      'Pow', 'Softmax', 'LogSoftmax', 'SoftmaxCrossEntropyLoss', 'NegativeLogLikelihoodLoss', 'ReduceMean', 'ReduceSum',
+      'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Gather', 'Identity', 'Dropout', 'Conv',
+      'MaxPool', 'AveragePool',
+    ]) {
+      expect(DIFFERENTIABLE_OPERATORS).toContain(op);
+    }
+  });
+});
+
+describe('buildTrainingModel rejects bad input with errors that name the culprit, changing nothing', () => {
+  it('a loss that is not a scalar', () => {
+    const spec = mlpSpec();
+    spec.nodes[3] = { op: 'ReduceMean', inputs: ['sq'], outputs: ['loss'], attrs: { axes: [0], keepdims: 0 } };
+    spec.outputs = [{ name: 'loss', type: 'float32', dims: [2] }];
+    const bytes = makeModel(spec);
+    expect(() => buildTrainingModel(bytes)).toThrow(/loss 'loss' has shape \[2\]; a loss must be a scalar/);
+    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
+  });
+
+  it('several outputs and no loss named, and a loss that does not exist', () => {
+    const spec = mlpSpec();
+    spec.outputs.push({ name: 'y', type: 'float32', dims: ['batch', 2] });
+    const bytes = makeModel(spec);
+    expect(() => buildTrainingModel(bytes)).toThrow(/2 outputs \(loss, y\); say which one is the loss/);
+    expect(() => buildTrainingModel(bytes, { loss: 'nope' })).toThrow(/loss 'nope' is not computed by any node/);
+    expect(buildTraining(bytes, { loss: 'loss' }).loss).toBe('loss');
+  });
+
+  it('a trainable name that does not exist, is an input, is not float, or repeats', () => {
+    const spec = mlpSpec();
+    spec.initializers!.push({ name: 'count', type: 'int64', dims: [1], values: [3] });
+    const bytes = makeModel(spec);
+    expect(() => buildTrainingModel(bytes, { trainable: ['W', 'Wx'] })).toThrow(/trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/);
+    expect(() => buildTrainingModel(bytes, { trainable: ['x'] })).toThrow(/'x' is not an initializer.*graph input/);
+    expect(() => buildTrainingModel(bytes, { trainable: ['count'] })).toThrow(/trainable parameter 'count' is INT64; only FLOAT and DOUBLE/);
+    expect(() => buildTrainingModel(bytes, { trainable: ['W', 'W'] })).toThrow(/'W' is listed twice/);
+    expect(() => buildTrainingModel(bytes, { trainable: [] })).toThrow(/options.trainable is empty/);
+    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes, { trainable: ['count'] }));
+  });
+
+  it('an operator without a gradient rule between a parameter and the loss, naming operator and node', () => {
+    const spec = mlpSpec();
+    spec.nodes.splice(1, 0, { op: 'Sin', inputs: ['y'], outputs: ['ys'], name: 'wobble' });
+    spec.nodes[2]!.inputs = ['ys', 't'];
+    const bytes = makeModel(spec);
+    expect(() => buildTrainingModel(bytes)).toThrow(/no gradient rule for operator Sin \(Sin node 'wobble'\)/);
+    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
+  });
+
+  it('an operator of another domain on the path', () => {
+    const spec = mlpSpec();
+    spec.nodes.splice(1, 0, { op: 'Gelu', domain: 'com.microsoft', inputs: ['y'], outputs: ['yg'], name: 'act' });
+    spec.nodes[2]!.inputs = ['yg', 't'];
+    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/operator com\.microsoft\.Gelu \(Gelu node 'act'\)/);
+  });
+
+  it('accepts operators without rules off the gradient path', () => {
+    const spec = mlpSpec();
+    // the target goes through Sin: no parameter is involved, so no gradient is needed
+    spec.nodes.unshift({ op: 'Sin', inputs: ['t0'], outputs: ['t'] });
+    spec.inputs = [spec.inputs![0]!, { name: 't0', type: 'float32', dims: ['batch', 2] }];
+    expect(buildTraining(makeModel(spec)).parameters).toHaveLength(2);
+  });
+
+  it('an opset older than 13, bytes that are not a model, unknown options', () => {
+    expect(() => buildTrainingModel(makeModel(mlpSpec({ opset: 12 })))).toThrow(/opset 12; gradients are written for opset 13 or newer/);
+    expect(() => buildTrainingModel(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model/);
+    expect(() => buildTrainingModel('model.onnx' as never)).toThrow(/must be a Uint8Array/);
+    expect(() => buildTrainingModel(makeModel(mlpSpec()), { trainables: ['W'] } as never)).toThrow(/unknown option 'trainables'/);
+  });
+
+  it('a loss that is not float, and a value already named like a gradient output', () => {
+    const spec = mlpSpec();
+    spec.nodes.push({ op: 'Cast', inputs: ['loss'], outputs: ['iloss'], attrs: { to: 7 } });
+    spec.outputs = [{ name: 'iloss', type: 'int64', dims: [] }];
+    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/loss 'iloss' is INT64; a loss must be FLOAT or DOUBLE/);
+    const clash = mlpSpec();
+    clash.nodes[1] = { op: 'Sub', inputs: ['y', 't'], outputs: ['W_grad'] };
+    clash.nodes[2] = { op: 'Mul', inputs: ['W_grad', 'W_grad'], outputs: ['sq'] };
+    expect(() => buildTrainingModel(makeModel(clash))).toThrow(/already has a value named 'W_grad'/);
+  });
+
+  it('a parameter read inside a subgraph (If branch), which has no gradient rule', () => {
+    const spec = mlpSpec();
+    spec.nodes.splice(1, 0, { op: 'If', inputs: ['cond'], outputs: ['yb'], name: 'branch' });
+    spec.nodes[2]!.inputs = ['yb', 't'];
+    spec.inputs!.push({ name: 'cond', type: 'bool', dims: [] });
+    const m = decodeModel(makeModel(spec));
+    const body = (out: string, op: string) => ({
+      name: op,
+      node: [{ input: ['y', 'b'], output: [out], opType: op }],
+      output: [{ name: out, type: { tensorType: { elemType: 1 } } }],
+    });
+    m.graph!.node![1]!.attribute = [
+      { name: 'then_branch', type: AttributeType.GRAPH, g: body('then_out', 'Add') },
+      { name: 'else_branch', type: AttributeType.GRAPH, g: body('else_out', 'Sub') },
+    ];
+    expect(() => buildTrainingModel(encodeModel(m))).toThrow(/no gradient rule for operator If \(If node 'branch'\)/);
+  });
+
+  it('a model that also lists its initializers as graph inputs (keep_initializers_as_inputs)', async () => {
+    const spec = mlpSpec();
+    spec.inputs!.push({ name: 'W', type: 'float32', dims: [2, 3] }, { name: 'b', type: 'float32', dims: [2] });
+    const t = buildTraining(makeModel(spec));
+    expect(t.inputs.map((i) => i.name)).toEqual(['x', 't']);
+    const session = await ort.InferenceSession.create(t.model);
+    expect(session.inputNames).toEqual(['x', 't', 'W', 'b']);
+    await session.release();
+  });
+
+  it('an unknown rank where a rule needs it', () => {
+    const spec: ModelSpec = {
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'W'], outputs: ['y'], name: 'mm' },
+        { op: 'ReduceSum', inputs: ['y'], outputs: ['loss'], attrs: { keepdims: 0 } },
+      ],
+      inputs: [{ name: 'x', type: 'float32' }],
+      initializers: [{ name: 'W', type: 'float32', dims: [2, 2], values: [1, 2, 3, 4] }],
+      outputs: [{ name: 'loss', type: 'float32', dims: [] }],
+    };
+    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/MatMul node 'mm': the rank of 'x' is unknown/);
+  });
+});
