@@ -5,6 +5,7 @@ import { configToOptions, optionsToConfig } from './config.js';
 import { collectGradients, type NamedTensor } from './gradients.js';
 import { allFinite, updateWithOps } from './ops-path.js';
 import { isExcluded, pathForBackend, resolveTfjsOptions, type ConcretePath, type ResolvedTfjsOptions, type TfjsAdamWOptions } from './options.js';
+import { countTensor, readCount } from './count.js';
 import { StateStore, type SlotState } from './state.js';
 
 /**
@@ -131,14 +132,14 @@ export class AdamWOptimizer extends tf.Optimizer {
 
   /**
    * The state as named tensors, in the shape `model.save` stores:
-   * `iter` (the iteration count, int32), then per variable `<name>/m`,
+   * `iter` (the iteration count as two int32 halves, exact past 2^31), then per variable `<name>/m`,
    * `<name>/v`, `<name>/vMax` (AMSGrad only) and `<name>/step`. The tensors
    * stay owned by the optimizer: do not dispose them; they stay valid until
    * the next `getWeights`, `setWeights` or `dispose`.
    */
   override async getWeights(): Promise<NamedTensor[]> {
     const states = this.store.toWeights();
-    const iter = this.store.lend(tf.scalar(this.iterations, 'int32'));
+    const iter = this.store.lend(countTensor(this.iterations));
     return [{ name: 'iter', tensor: iter }, ...states];
   }
 
@@ -154,11 +155,7 @@ export class AdamWOptimizer extends tf.Optimizer {
     if (!Array.isArray(weightValues) || weightValues.length === 0 || weightValues[0]?.name !== 'iter') {
       throw new TypeError("AdamW setWeights expects the list getWeights returns, starting with 'iter'");
     }
-    const iterTensor = weightValues[0].tensor;
-    const iter = iterTensor.size === 1 ? (await iterTensor.data())[0] : undefined;
-    if (typeof iter !== 'number' || !Number.isSafeInteger(iter) || iter < 0) {
-      throw new RangeError(`AdamW weight 'iter' must be one non-negative integer, got ${String(iter)}`);
-    }
+    const iter = await readCount(weightValues[0].tensor, 'iter');
     await this.store.fromWeights(weightValues.slice(1), this.activePath);
     this.iterations_ = iter;
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { countTensor, readCount } from './count.js';
 import type { NamedTensor } from './gradients.js';
 import { baseName, type ConcretePath } from './options.js';
 
@@ -174,7 +175,7 @@ export class StateStore {
         }
         out.push({ name: `${name}/${k}`, tensor });
       }
-      const step = tf.scalar(state.step, 'int32');
+      const step = countTensor(state.step);
       this.lent.push(step);
       out.push({ name: `${name}/step`, tensor: step });
     }
@@ -226,10 +227,7 @@ export class StateStore {
           throw new RangeError(`AdamW weight '${variable}/${k}' has shape [${t.shape.join(', ')}] but '${variable}/m' has [${shape.join(', ')}]`);
         }
       }
-      const step = (await group.step!.data())[0];
-      if (group.step!.size !== 1 || typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-        throw new RangeError(`AdamW weight '${variable}/step' must be one non-negative integer, got ${String(step)}`);
-      }
+      const step = await readCount(group.step!, `${variable}/step`);
       const host: Record<string, Float32Array> = {};
       for (const k of momentNames(this.amsgrad)) host[k] = Float32Array.from((await group[k]!.data()) as Float32Array);
       parsed.push([variable, { shape: [...shape], size: sizeOf(shape), step, restored: true }, host]);

@@ -85,7 +85,7 @@ describe('getWeights and setWeights', () => {
     const cases: [NamedTensor[], RegExp][] = [
       [[], /starting with 'iter'/],
       [[{ name: 'm', tensor: m }], /starting with 'iter'/],
-      [[{ name: 'iter', tensor: tf.scalar(-1) }], /'iter' must be one non-negative integer/],
+      [[{ name: 'iter', tensor: tf.scalar(-1) }], /'iter' must hold one non-negative integer count/],
       [[{ name: 'iter', tensor: iter }, { name: 'x/momentum', tensor: m }], /not an AdamW state tensor/],
       [[{ name: 'iter', tensor: iter }, { name: 'x/m', tensor: m }, { name: 'x/v', tensor: m }], /no 'x\/step'/],
       [[{ name: 'iter', tensor: iter }, { name: 'x/m', tensor: m }, { name: 'x/v', tensor: wrong }, { name: 'x/step', tensor: step }], /'x\/v' has shape \[3, 2\]/],
@@ -111,5 +111,24 @@ describe('getWeights and setWeights', () => {
     expect(Array.from(kernel.dataSync())).toEqual(Array.from(values));
     expect(optimizer.iterations).toBe(5);
     tf.dispose([...vars, iter, m, wrong, step, ...g.map((x) => x.tensor)]);
+  });
+});
+
+describe('step counts past int32', () => {
+  it('round-trip iterations and per-variable steps beyond 2^31 exactly', async () => {
+    const { vars } = model();
+    const source = adamw({ path: 'arrays', lr: 0.01 });
+    train(source, vars, 0, 2);
+    const saved = await source.getWeights();
+    const big = 2 ** 31 + 3;
+    const patched = saved.map((w) => (w.name === 'iter' || w.name.endsWith('/step') ? { name: w.name, tensor: tf.tensor1d([big % 2 ** 31, Math.floor(big / 2 ** 31)], 'int32') } : w));
+    const target = adamw({ path: 'arrays', lr: 0.01 });
+    await target.setWeights(patched);
+    expect(target.iterations).toBe(big);
+    const back = await weightsOf(target);
+    expect(back[`${vars[0]!.name}/step`]).toEqual([3, 1]);
+    tf.dispose(patched.filter((w) => w.name === 'iter' || w.name.endsWith('/step')).map((w) => w.tensor));
+    source.dispose();
+    target.dispose();
   });
 });

@@ -1,0 +1,31 @@
+/**
+ * `@adamw/trainer`: train small dense networks in plain JavaScript with
+ * AdamW, Adam with L2, SGDW or SGD from `@adamw/core`. Models are stacks of
+ * dense layers over Float32Array or Float64Array with manual
+ * backpropagation; the trainer adds seeded shuffling, schedules, decay
+ * exclusion by name, clipping and exact checkpoints. Runs in Node and in
+ * browsers; file helpers live in `@adamw/trainer/node`.
+ *
+ * @packageDocumentation
+ */
+export { ACTIVATIONS, LOSSES, type Activation, type Dtype, type FloatArray, type LossKind } from './types.js';
+export { erf } from './erf.js';
+export { activate, activationBackward } from './activations.js';
+export { computeLoss, countCorrect, type Targets } from './losses.js';
+export { matmulTransposed, transpose, sumRows } from './gemm.js';
+export { Prng } from './prng.js';
+export { Mlp, checkLabels, type MlpConfig, type MlpInit } from './mlp.js';
+export { checkDataset, type Dataset } from './data.js';
+export { NamedOptimizer, OPTIMIZER_KINDS, type OptimizerKind, type OptimizerSpec } from './optimizer.js';
+export {
+  Trainer,
+  type EpochInfo,
+  type Evaluation,
+  type FitOptions,
+  type FitResult,
+  type StepInfo,
+  type TrainerOptions,
+  type TrainerPosition,
+  type TrainerProgress,
+} from './trainer.js';
+export { TRAINER_CHECKPOINT_FORMAT, readCheckpointMeta, type TrainerCheckpointMeta } from './checkpoint.js';

@@ -1,0 +1,377 @@
+import { DEFAULT_NO_DECAY, clipByGlobalNormInPlace, constantSchedule, type NamePattern, type Schedule } from '@adamw/core';
+import { checkInteger, describe } from './check.js';
+import { BatchBuffers, checkDataset, type CheckedDataset, type Dataset } from './data.js';
+import type { Mlp } from './mlp.js';
+import { NamedOptimizer, type OptimizerSpec } from './optimizer.js';
+import { Prng } from './prng.js';
+import { LOSSES, type LossKind } from './types.js';
+import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from './checkpoint.js';
+
+/** Options of a {@link Trainer}. */
+export interface TrainerOptions {
+  /** The training loss. */
+  loss: LossKind;
+  /** The optimizer and its options, e.g. `{ kind: 'adamw', options: { lr: 1e-3, weightDecay: 1e-2 } }`. */
+  optimizer: OptimizerSpec;
+  /** Rows per mini-batch. */
+  batchSize: number;
+  /**
+   * η(t), the learning-rate multiplier of update t (0-based, counted over the
+   * whole run): the step size is lr·η(t) and decoupled decay follows it too.
+   * Any `Schedule` of `@adamw/core` (`linearWarmup`, `cosineWarmRestarts`, …).
+   * Default: 1 throughout.
+   */
+  schedule?: Schedule;
+  /**
+   * Parameters trained without weight decay: names matching any pattern (a
+   * substring, a RegExp or a predicate). Default `DEFAULT_NO_DECAY` of
+   * `@adamw/core`, which matches the biases; `[]` decays everything.
+   */
+  noDecay?: readonly NamePattern[];
+  /** Clip the gradients to this global L2 norm before each update (`clip_grad_norm_`). Default: no clipping. */
+  clipNorm?: number;
+  /** Seed of the shuffling. Default `0`. */
+  seed?: number;
+  /** Visit the rows in a new random order each epoch. Default `true`. */
+  shuffle?: boolean;
+  /** Skip the last batch of an epoch when it is smaller than `batchSize`. Default `false`. */
+  dropLast?: boolean;
+}
+
+/** What one update reports. */
+export interface StepInfo {
+  /** Epochs completed before this step. */
+  epoch: number;
+  /** Updates done so far, this one included. */
+  step: number;
+  /** Index of the batch within its epoch (0-based). */
+  batch: number;
+  /** Rows in the batch. */
+  rows: number;
+  /** The batch's loss before the update. */
+  loss: number;
+  /** η of this update. */
+  multiplier: number;
+  /** Global gradient norm before clipping (only when `clipNorm` is set). */
+  gradNorm?: number;
+}
+
+/** Loss and accuracy of a model on a data set. */
+export interface Evaluation {
+  /** Mean loss per row (softmax cross-entropy) or per element (MSE). */
+  loss: number;
+  /** Fraction of rows whose largest output is the label (softmax cross-entropy only). */
+  accuracy?: number;
+  /** Rows evaluated. */
+  rows: number;
+}
+
+/** What one epoch reports. */
+export interface EpochInfo {
+  /** Epochs completed, this one included (1 after the first). */
+  epoch: number;
+  /** Updates done so far over the whole run. */
+  step: number;
+  /** Mean of the batch losses of this epoch, weighted by rows (before each update). */
+  trainLoss: number;
+  /** Evaluation on `FitOptions.validation`, when given. */
+  validation?: Evaluation;
+}
+
+/** Options of {@link Trainer.fit}. */
+export interface FitOptions {
+  /** Train until this many epochs are complete, counting those of a restored checkpoint. */
+  epochs: number;
+  /** Called after every update; return `false` to stop after it. */
+  onStep?: (info: StepInfo) => void | boolean;
+  /** Called after every epoch; return `false` to stop. */
+  onEpoch?: (info: EpochInfo) => void | boolean;
+  /** Evaluated at the end of every epoch and passed to `onEpoch`. */
+  validation?: Dataset;
+  /** Rows per batch when evaluating. Default: the larger of `batchSize` and 256. */
+  evalBatchSize?: number;
+}
+
+/** What {@link Trainer.fit} returns. */
+export interface FitResult {
+  /** One entry per epoch completed in this call. */
+  epochs: EpochInfo[];
+  /** True when a callback stopped the run before `epochs` was reached. */
+  stopped: boolean;
+}
+
+/** Where a run stands; saved in checkpoints. */
+export interface TrainerPosition {
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches done in the current, unfinished epoch. */
+  batchInEpoch: number;
+  /** Updates done over the whole run (the schedule's t). */
+  step: number;
+}
+
+/** The complete progress of a run, as stored in a checkpoint. */
+export interface TrainerProgress extends TrainerPosition {
+  /** Rows of the data set of the unfinished epoch (0 at an epoch boundary). */
+  rows: number;
+  /** The shuffling PRNG's state now, and at the start of the current epoch. */
+  rng: number[];
+  epochRng: number[];
+  /** Row-weighted loss sum and rows of the current epoch so far. */
+  epochLossSum: number;
+  epochRows: number;
+}
+
+/**
+ * Trains a {@link Mlp} with mini-batches: seeded shuffling, a learning-rate
+ * multiplier schedule, weight decay excluded by name, optional gradient
+ * clipping, callbacks, evaluation, and checkpoints that resume bit for bit.
+ *
+ * Each update t (0-based) on a batch does:
+ *
+ * ```text
+ * loss, g ← forward and backward pass of the batch
+ * g ← g · min(1, c / (‖g‖ + 1e-6))         (when clipNorm = c)
+ * θ ← optimizer step with η = schedule(t), λ = 0 for names in noDecay
+ * ```
+ *
+ * @example
+ * ```ts
+ * const model = new Mlp({ layers: [784, 128, 10] }, { seed: 1 });
+ * const trainer = new Trainer(model, {
+ *   loss: 'softmax-cross-entropy',
+ *   optimizer: { kind: 'adamw', options: { lr: 1e-3, weightDecay: 0.05 } },
+ *   batchSize: 64,
+ *   schedule: cosineAnnealing(3 * Math.ceil(rows / 64)),
+ * });
+ * trainer.fit({ x, y }, { epochs: 3, onEpoch: (e) => console.log(e.epoch, e.trainLoss) });
+ * const { accuracy } = trainer.evaluate({ x: testX, y: testY });
+ * ```
+ */
+export class Trainer {
+  /** The model being trained (its parameters change in place). */
+  readonly model: Mlp;
+  /** The training loss. */
+  readonly loss: LossKind;
+  /** Rows per update. */
+  readonly batchSize: number;
+  /** The optimizer with its per-parameter states. */
+  readonly optimizer: NamedOptimizer;
+  /** The global gradient norm clipped to, if any. */
+  readonly clipNorm: number | undefined;
+  /** Whether each epoch visits the rows in a new random order. */
+  readonly shuffle: boolean;
+  /** Whether a short last batch is skipped. */
+  readonly dropLast: boolean;
+  private readonly schedule: Schedule;
+  private readonly batches: BatchBuffers;
+  /** Separate buffers for evaluation, whose batch size usually differs from training's. */
+  private readonly evalBatches: BatchBuffers;
+  private progress: TrainerProgress;
+  /** The row order of the current epoch, cached between `fit` calls. */
+  private order: Int32Array | null = null;
+  private orderEpoch = -1;
+
+  /** A trainer for `model`; every option is checked here, and the optimizer states are created. */
+  constructor(model: Mlp, options: TrainerOptions) {
+    if (model === null || typeof model !== 'object' || typeof (model as Mlp).lossAndGradientsUnchecked !== 'function') {
+      throw new TypeError(`model must be an Mlp, got ${describe(model)}`);
+    }
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
+    const { loss, optimizer, batchSize, schedule = constantSchedule(1), noDecay = DEFAULT_NO_DECAY, clipNorm, seed = 0, shuffle = true, dropLast = false } = options;
+    const known = ['loss', 'optimizer', 'batchSize', 'schedule', 'noDecay', 'clipNorm', 'seed', 'shuffle', 'dropLast'];
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) throw new TypeError(`unknown trainer option '${key}'; known options: ${known.join(', ')}`);
+    }
+    if (!LOSSES.includes(loss)) throw new RangeError(`unknown loss ${describe(loss)}; expected one of ${LOSSES.join(', ')}`);
+    checkInteger(batchSize, 'batchSize', 1);
+    if (typeof schedule !== 'function') throw new TypeError(`schedule must be a function (step) => multiplier, got ${describe(schedule)}`);
+    if (clipNorm !== undefined && (typeof clipNorm !== 'number' || !(clipNorm > 0) || !Number.isFinite(clipNorm))) {
+      throw new RangeError(`clipNorm must be a positive finite number, got ${describe(clipNorm)}`);
+    }
+    if (typeof shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${describe(shuffle)}`);
+    if (typeof dropLast !== 'boolean') throw new TypeError(`dropLast must be a boolean, got ${describe(dropLast)}`);
+    const rng = new Prng(seed);
+    this.model = model;
+    this.loss = loss;
+    this.batchSize = batchSize;
+    this.optimizer = new NamedOptimizer(optimizer, model.params, noDecay);
+    this.schedule = schedule;
+    this.clipNorm = clipNorm;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.batches = new BatchBuffers(model, loss);
+    this.evalBatches = new BatchBuffers(model, loss);
+    this.progress = { epoch: 0, batchInEpoch: 0, step: 0, rows: 0, rng: rng.state(), epochRng: rng.state(), epochLossSum: 0, epochRows: 0 };
+  }
+
+  /** Where the run stands: epochs completed, batches into the current epoch, updates done. */
+  get position(): TrainerPosition {
+    const { epoch, batchInEpoch, step } = this.progress;
+    return { epoch, batchInEpoch, step };
+  }
+
+  /**
+   * Trains until `epochs` epochs are complete (a restored run continues
+   * where it stopped). The data set is checked first; a bad one throws
+   * before anything changes.
+   */
+  fit(data: Dataset, options: FitOptions): FitResult {
+    if (options === null || typeof options !== 'object') throw new TypeError(`fit options must be an object, got ${describe(options)}`);
+    const epochs = checkInteger(options.epochs, 'epochs', 0);
+    const train = checkDataset(data, this.model, this.loss, 'data');
+    const validation = options.validation === undefined ? undefined : checkDataset(options.validation, this.model, this.loss, 'validation');
+    const evalBatchSize = options.evalBatchSize === undefined ? Math.max(this.batchSize, 256) : checkInteger(options.evalBatchSize, 'evalBatchSize', 1);
+    for (const key of ['onStep', 'onEpoch'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${key} must be a function, got ${describe(options[key])}`);
+    }
+    const p = this.progress;
+    if (p.batchInEpoch > 0 && p.rows !== train.rows) {
+      throw new RangeError(`the run stopped ${p.batchInEpoch} batches into an epoch over ${p.rows} rows; resume it with the same data (got ${train.rows} rows)`);
+    }
+    const batchCount = this.dropLast ? Math.floor(train.rows / this.batchSize) : Math.ceil(train.rows / this.batchSize);
+    if (batchCount === 0) throw new RangeError(`data has ${train.rows} rows, fewer than batchSize ${this.batchSize}, and dropLast is set: an epoch would have no batch`);
+
+    const result: FitResult = { epochs: [], stopped: false };
+    while (p.epoch < epochs) {
+      const order = this.epochOrder(train.rows);
+      let epochDone = false;
+      while (!epochDone) {
+        const j = p.batchInEpoch;
+        const start = j * this.batchSize;
+        const count = Math.min(this.batchSize, train.rows - start);
+        const batch = this.batches.gather(train, order, start, count);
+        const info = this.update(batch.x, batch.y, count, p.epoch, j);
+        p.batchInEpoch = j + 1;
+        p.rows = train.rows;
+        p.epochLossSum += info.loss * count;
+        p.epochRows += count;
+        let stop = options.onStep?.(info) === false;
+        epochDone = p.batchInEpoch === batchCount;
+        if (epochDone) stop = this.finishEpoch(result, validation, evalBatchSize, options.onEpoch) || stop;
+        if (stop) {
+          result.stopped = true;
+          return result;
+        }
+      }
+    }
+    return result;
+  }
+
+  /**
+   * One update on one batch of `rows` rows (inputs of the model's dtype,
+   * labels or targets), outside the epoch bookkeeping of {@link Trainer.fit}:
+   * it advances the schedule's step but not the epoch position.
+   */
+  trainBatch(x: Float32Array | Float64Array, y: ArrayLike<number>, rows: number): StepInfo {
+    this.model.checkInput(x, rows);
+    const targets = this.model.checkTargets(y, rows, this.loss, 'y');
+    return this.update(x, targets, rows, this.progress.epoch, -1);
+  }
+
+  /** Mean loss (and accuracy for classification) of the model on a data set, in batches of `batchSize` rows. */
+  evaluate(data: Dataset, options: { batchSize?: number } = {}): Evaluation {
+    const checked = checkDataset(data, this.model, this.loss, 'data');
+    const batchSize = options.batchSize === undefined ? Math.max(this.batchSize, 256) : checkInteger(options.batchSize, 'batchSize', 1);
+    return this.evaluateChecked(checked, batchSize);
+  }
+
+  /**
+   * The whole training state as bytes (`serializeCheckpoint` of
+   * `@adamw/core`): parameters, optimizer states, and the position (epoch,
+   * batch, step, shuffling PRNG). {@link Trainer.restore} on a trainer built
+   * with the same model shape and options continues bit for bit as if the run
+   * had never stopped.
+   */
+  checkpoint(): Uint8Array {
+    return encodeTrainerCheckpoint(this, this.progress);
+  }
+
+  /**
+   * Loads a checkpoint written by {@link Trainer.checkpoint}. Everything is
+   * checked first (model shape, dtype, optimizer kind, every array's length
+   * and type); on any mismatch it throws and nothing changes.
+   */
+  restore(bytes: Uint8Array): void {
+    const decoded = decodeTrainerCheckpoint(this, bytes);
+    this.model.setParams(decoded.params);
+    this.optimizer.states = decoded.states;
+    this.progress = decoded.progress;
+    this.order = null;
+    this.orderEpoch = -1;
+  }
+
+  private update(x: Float32Array | Float64Array, y: ArrayLike<number>, rows: number, epoch: number, batch: number): StepInfo {
+    const p = this.progress;
+    const multiplier = this.schedule(p.step);
+    if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 0) {
+      throw new RangeError(`schedule(${p.step}) returned ${describe(multiplier)}; a multiplier must be a finite number >= 0`);
+    }
+    const loss = this.model.lossAndGradientsUnchecked(x, y as Int32Array, rows, this.loss);
+    const info: StepInfo = { epoch, step: p.step + 1, batch, rows, loss, multiplier };
+    if (this.clipNorm !== undefined) info.gradNorm = clipByGlobalNormInPlace(this.model.grads, this.clipNorm).norm;
+    this.optimizer.step(this.model.params, this.model.grads, multiplier);
+    p.step += 1;
+    return info;
+  }
+
+  /** The row order of the current epoch: drawn at its start, or redrawn from the saved PRNG state when resuming. */
+  private epochOrder(rows: number): Int32Array | null {
+    const p = this.progress;
+    if (!this.shuffle) return null;
+    if (p.batchInEpoch === 0) {
+      const rng = Prng.fromState(p.rng);
+      p.epochRng = p.rng;
+      this.order = rng.shuffle(identityOrder(rows));
+      p.rng = rng.state();
+      p.epochLossSum = 0;
+      p.epochRows = 0;
+      this.orderEpoch = p.epoch;
+    } else if (this.order === null || this.orderEpoch !== p.epoch || this.order.length !== rows) {
+      this.order = Prng.fromState(p.epochRng).shuffle(identityOrder(rows));
+      this.orderEpoch = p.epoch;
+    }
+    return this.order;
+  }
+
+  private finishEpoch(
+    result: FitResult,
+    validation: CheckedDataset | undefined,
+    evalBatchSize: number,
+    onEpoch: FitOptions['onEpoch'],
+  ): boolean {
+    const p = this.progress;
+    p.epoch += 1;
+    p.batchInEpoch = 0;
+    p.rows = 0;
+    const info: EpochInfo = { epoch: p.epoch, step: p.step, trainLoss: p.epochLossSum / p.epochRows };
+    p.epochLossSum = 0;
+    p.epochRows = 0;
+    if (!this.shuffle) p.epochRng = p.rng;
+    if (validation !== undefined) info.validation = this.evaluateChecked(validation, evalBatchSize);
+    result.epochs.push(info);
+    return onEpoch?.(info) === false;
+  }
+
+  private evaluateChecked(data: CheckedDataset, batchSize: number): Evaluation {
+    const buffers = this.evalBatches;
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < data.rows; start += batchSize) {
+      const count = Math.min(batchSize, data.rows - start);
+      const batch = buffers.gather(data, null, start, count);
+      const r = this.model.evaluateUnchecked(batch.x, batch.y, count, this.loss);
+      lossSum += r.loss * count;
+      correct += r.correct;
+    }
+    const out: Evaluation = { loss: lossSum / data.rows, rows: data.rows };
+    if (this.loss === 'softmax-cross-entropy') out.accuracy = correct / data.rows;
+    return out;
+  }
+}
+
+function identityOrder(rows: number): Int32Array {
+  const order = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return order;
+}
