@@ -1,0 +1,20 @@
+import type { Theme } from 'vitepress';
+import DefaultTheme from 'vitepress/theme';
+import { defineAsyncComponent } from 'vue';
+import ConventionsTable from './components/ConventionsTable.vue';
+import PendingChanges from './components/PendingChanges.vue';
+import './custom.css';
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component('ConventionsTable', ConventionsTable);
+    app.component('PendingChanges', PendingChanges);
+    // The data components bundle generated JSON and pictures: loaded only by
+    // the pages that use them.
+    app.component('BenchTables', defineAsyncComponent(() => import('./components/BenchTables.vue')));
+    app.component('ConformanceTable', defineAsyncComponent(() => import('./components/ConformanceTable.vue')));
+    app.component('ExperimentFigures', defineAsyncComponent(() => import('./components/ExperimentFigures.vue')));
+    app.component('ExperimentResults', defineAsyncComponent(() => import('./components/ExperimentResults.vue')));
+  },
+} satisfies Theme;
