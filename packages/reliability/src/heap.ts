@@ -1,0 +1,44 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** The garbage collector, obtained at run time (no `--expose-gc` flag needed). */
+export function gc(): () => void {
+  const global = globalThis as { gc?: () => void };
+  if (typeof global.gc === 'function') return global.gc;
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  return collect;
+}
+
+/** Heap bytes in use after a full collection (twice, so finalizers' garbage goes too). */
+export function heapAfterGc(): number {
+  const collect = gc();
+  collect();
+  collect();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Heap growth across steps. The first windows of a run grow the heap for
+ * reasons that are not leaks (compiled code, inline caches, pools that fill
+ * once), so `step` runs `warmup` times, then two windows of `count` steps
+ * each, and the growth of the second window is what counts: a leak grows
+ * both windows alike, a warm-up effect does not. `rss` is the growth of the
+ * process's resident memory over the second window.
+ */
+export async function heapGrowthPerStep(
+  step: () => unknown,
+  warmup: number,
+  count: number,
+): Promise<{ perStep: number; total: number; firstWindow: number; rss: number }> {
+  for (let i = 0; i < warmup; i++) await step();
+  const h0 = heapAfterGc();
+  for (let i = 0; i < count; i++) await step();
+  const h1 = heapAfterGc();
+  const rss1 = process.memoryUsage().rss;
+  for (let i = 0; i < count; i++) await step();
+  const total = heapAfterGc() - h1;
+  // The resident set also counts native memory (ONNX Runtime's, tfjs backends'), which the heap does not.
+  const rss = process.memoryUsage().rss - rss1;
+  return { perStep: total / count, total, firstWindow: h1 - h0, rss };
+}
