@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,15 +48,25 @@ export function staleBuildReason(wantDraft: boolean): string | undefined {
   return changed === undefined ? undefined : `${changed} changed since the last build`;
 }
 
-/** Builds the site (`pnpm run build` in apps/docs) unless a fresh build exists. Returns what it did. */
-export function ensureBuilt(): string {
+/**
+ * Builds the site (`pnpm run build` in apps/docs) unless a fresh build exists. Returns what it did.
+ * The build runs asynchronously so that the test worker keeps answering vitest while it waits.
+ */
+export async function ensureBuilt(): Promise<string> {
   const wantDraft = process.env.ADAMW_DOCS_DRAFT === '1';
   const reason = staleBuildReason(wantDraft);
   if (reason === undefined) return 'reused the existing build';
   const start = performance.now();
-  const result = spawnSync('pnpm', ['run', 'build'], { cwd: APP, encoding: 'utf8', env: process.env });
+  const result = await new Promise<{ status: number | null; output: string }>((resolve, reject) => {
+    const child = spawn('pnpm', ['run', 'build'], { cwd: APP, env: process.env });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, output }));
+  });
   if (result.status !== 0) {
-    const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
+    const output = result.output.trim().split('\n').slice(-40).join('\n');
     throw new Error(`building the docs failed (${reason}):\n${output}`);
   }
   return `built in ${((performance.now() - start) / 1000).toFixed(1)} s (${reason})`;

@@ -132,7 +132,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the docs' browser test drives Debian's Chromium (apt-get install chromium); it never downloads a browser`);
   }
-  buildNote = ensureBuilt();
+  buildNote = await ensureBuilt();
   site = await serveStatic(DIST);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

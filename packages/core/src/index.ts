@@ -10,6 +10,17 @@ export { ADAMW_DEFAULTS, ADAMW_OPTION_KEYS, resolveAdamWOptions, type ResolvedAd
 export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
 export { adamwReferenceKernel } from './adamw/kernel.js';
 export { adamwStep, adamwStepInPlace, initAdamW } from './adamw/step.js';
+export { adamwSimdKernel, isSimdAvailable } from './simd/kernel.js';
+export {
+  ADAMW_KERNEL_CHOICES,
+  SIMD_MIN_LENGTH,
+  adamwAutoKernel,
+  adamwKernelFor,
+  type AdamWKernel,
+  type AdamWKernelChoice,
+} from './simd/select.js';
+export { adamwStepInPlaceWith } from './simd/step-with.js';
+export { createAdamWArena, type AdamWArena } from './simd/arena.js';
 export { initSGDW, sgdwStep, sgdwStepInPlace, type SGDWOptions, type SGDWState } from './sgdw/sgdw.js';
 export {
   DEFAULT_NO_DECAY,

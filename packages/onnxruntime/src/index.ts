@@ -24,6 +24,7 @@ export {
   type ParameterArray,
 } from './trainer/trainer.js';
 export type { ExportOptions } from './trainer/forward.js';
+export { loadCheckpointFile, saveCheckpointFile } from './trainer/files.js';
 export { CHECKPOINT_FORMAT } from './trainer/checkpoint.js';
 export type { Dim } from './graph/values.js';
 export type { FloatDataType } from './proto/tensor.js';

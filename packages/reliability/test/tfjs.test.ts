@@ -59,8 +59,8 @@ describe('tfjs optimizer weights (the checkpoint tfjs saves with a model)', () =
     const damaged: [string, NamedTensor[], RegExp][] = [
       ['an empty list', [], /starting with 'iter'/],
       ['no iter first', good.slice(1), /starting with 'iter'/],
-      ['a negative iteration count', [{ name: 'iter', tensor: tf.scalar(-1, 'int32') }, ...good.slice(1)], /'iter' must be one non-negative integer/],
-      ['a fractional iteration count', [{ name: 'iter', tensor: tf.scalar(1.5) }, ...good.slice(1)], /'iter' must be one non-negative integer/],
+      ['a negative iteration count', [{ name: 'iter', tensor: tf.scalar(-1, 'int32') }, ...good.slice(1)], /'iter' must hold one non-negative integer count/],
+      ['a fractional iteration count', [{ name: 'iter', tensor: tf.scalar(1.5) }, ...good.slice(1)], /'iter' must hold one non-negative integer count/],
       ['a missing moment', good.filter((_, i) => i !== kernelM), /have no '.*kernel\/m'/],
       ['a moment of another shape', good.map((w, i) => (i === kernelM ? { name: w.name, tensor: tf.zeros([3, 4]) } : w)), /kernel\/.*has shape \[4, 3\] but '.*kernel\/m' has \[3, 4\]/],
       ['a moment of another dtype', good.map((w, i) => (i === kernelM ? { name: w.name, tensor: tf.zeros([4, 3], 'int32') } : w)), /dtype int32, expected float32/],
@@ -228,7 +228,12 @@ describe('tfjs and long runs', () => {
       expect(optimizer.iterations).toBe(start + 5);
 
       const saved = (await optimizer.getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
-      const steps = await Promise.all(saved.filter((w) => w.name === 'iter' || w.name.endsWith('/step')).map(async (w) => (await w.tensor.data())[0]));
+      // A count is saved as two int32 values, [n mod 2^31, ⌊n / 2^31⌋], because one int32 wraps at 2^31.
+      const count = async (t: tf.Tensor) => {
+        const [low = Number.NaN, high = Number.NaN] = Array.from(await t.data());
+        return high * 2 ** 31 + low;
+      };
+      const steps = await Promise.all(saved.filter((w) => w.name === 'iter' || w.name.endsWith('/step')).map((w) => count(w.tensor)));
       expect(steps).toEqual([start + 5, start + 5, start + 5]);
       const restored = adamw({ path, lr: 0.01 });
       await restored.setWeights(saved);

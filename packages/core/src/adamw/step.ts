@@ -1,8 +1,8 @@
 import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
 import { assertFloatArray, assertNoOverlap, assertSameShape, assertStep, firstNonFinite } from '../validate.js';
-import { adamwReferenceKernel } from './kernel.js';
 import { resolveAdamWOptions, type ResolvedAdamWOptions } from './options.js';
 import { planAdamWStep } from './plan.js';
+import { adamwAutoKernel, type AdamWKernel } from '../simd/select.js';
 
 function zerosLike<T extends FloatArray>(a: T): T {
   return new (a.constructor as new (n: number) => T)(a.length);
@@ -98,12 +98,20 @@ export function adamwStepInPlace<T extends FloatArray>(
 
 /**
  * Runs the kernel on arrays that {@link checkAdamWStep} has accepted and
- * advances the step count. The one place that chooses the kernel.
+ * advances the step count. The one place that chooses the kernel: the
+ * WebAssembly SIMD loop where the engine has it, else the reference loop
+ * (both compute the same bits); `kernel` overrides the choice.
  * @internal
  */
-export function applyAdamWStep(o: ResolvedAdamWOptions, params: FloatArray, grads: FloatArray, state: AdamWState): void {
+export function applyAdamWStep(
+  o: ResolvedAdamWOptions,
+  params: FloatArray,
+  grads: FloatArray,
+  state: AdamWState,
+  kernel: AdamWKernel = adamwAutoKernel,
+): void {
   const t = state.step + 1;
-  adamwReferenceKernel(planAdamWStep(o, t), params, grads, state.m, state.v, o.amsgrad ? state.vMax : undefined);
+  kernel(planAdamWStep(o, t), params, grads, state.m, state.v, o.amsgrad ? state.vMax : undefined);
   state.step = t;
 }
 

@@ -1,0 +1,556 @@
+// The core benchmarks: `pnpm --filter @adamw/core bench` (or `pnpm bench` at
+// the root). Prints tables and writes the same figures to
+// docs/data/bench/core.json. Every goal is a ratio of two figures measured in
+// this one run, never an absolute time.
+//
+//   bandwidth bound   3.5 × the time of dst.set(src) on the same length and
+//                     type: a step reads p, g, m, v and writes p, m, v, which
+//                     is 3.5 times the traffic of one copy.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import {
+  createAdamWArena,
+  adamwStep,
+  adamwStepInPlace,
+  adamwStepInPlaceWith,
+  initAdamW,
+  isSimdAvailable,
+  type AdamWState,
+  type FloatArray,
+} from '../src/index.js';
+import { planAdamWStep } from '../src/adamw/plan.js';
+import { resolveAdamWOptions } from '../src/adamw/options.js';
+import { createParallelAdamW, initSharedAdamW, shareFloatArray } from '../src/parallel/index.js';
+import { createSimdContext, runSimdChunks, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../src/simd/driver.js';
+import { adamwWasmModule } from '../src/simd/kernel.js';
+import { timeGroup, type Timing } from './measure.js';
+import { renderRecords, renderTable, type Cell } from './table.js';
+import { prepareTfAdam, TFJS_VERSION, type TfBackend } from './tfjs-adam.js';
+
+const OUTPUT = fileURLToPath(new URL('../../../docs/data/bench/core.json', import.meta.url));
+const MEMORY_CHILD = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
+const M = 1 << 20;
+const SIZES = [M, 8 * M, 32 * M];
+const QUICK = process.argv.includes('--quick');
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
+const CTORS: Ctor[] = [Float32Array, Float64Array];
+const dtypeOf = (c: Ctor) => (c === Float32Array ? 'float32' : 'float64');
+const sizeLabel = (n: number) => (n >= M ? `${n / M}M` : n >= 1024 ? `${n / 1024}K` : String(n));
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function filled<T extends FloatArray>(a: T, seed: number, scale: number): T {
+  for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 0.37 + seed) * scale;
+  return a;
+}
+
+interface BandwidthRow {
+  dtype: string;
+  elements: number;
+  copyMs: number;
+  copyMedianMs: number;
+  boundMs: number;
+  copyGBps: number;
+}
+interface InPlaceRow {
+  dtype: string;
+  elements: number;
+  kernel: string;
+  /** Fastest sample. */
+  ms: number;
+  medianMs: number;
+  nsPerElement: number;
+  /** ms / bound. */
+  ratioToBound: number;
+  /** medianMs / (3.5 × the median copy). */
+  medianRatioToBound: number;
+  samples: number;
+}
+interface PureRow {
+  dtype: string;
+  elements: number;
+  pureMs: number;
+  inPlaceMs: number;
+  copiesMs: number;
+  inPlacePlusCopiesMs: number;
+  pureOverInPlacePlusCopies: number;
+}
+interface ParallelRow {
+  dtype: string;
+  elements: number;
+  threads: number;
+  ms: number;
+  singleThreadMs: number;
+  speedup: number;
+  ratioToBound: number | null;
+}
+interface TfRow {
+  backend: string;
+  elements: number;
+  adamMs: number;
+  adamNsPerElement: number;
+  coreNsPerElement: number;
+  coreFasterBy: number;
+}
+interface SmallRow {
+  dtype: string;
+  elements: number;
+  scalarUs: number;
+  simdUs: number;
+  simdSpeedup: number;
+}
+interface MemoryRow {
+  scenario: string;
+  dtype: string;
+  elements: number;
+  arraysMiB: number;
+  startRssMiB: number;
+  peakRssMiB: number;
+  /** Peak RSS less the RSS at start and less the arrays themselves. */
+  beyondArraysMiB: number;
+}
+interface DesignRow {
+  dtype: string;
+  elements: number;
+  variant: string;
+  slotKiB: number | null;
+  ms: number;
+  nsPerElement: number;
+  ratioToBound: number;
+}
+interface SummaryRow {
+  metric: string;
+  value: number;
+  unit: string;
+  goal: string;
+  met: boolean | null;
+}
+
+async function benchLarge(workers: number) {
+  const bandwidth: BandwidthRow[] = [];
+  const inPlace: InPlaceRow[] = [];
+  const pure: PureRow[] = [];
+  const parallel: ParallelRow[] = [];
+  for (const Ctor of CTORS) {
+    for (const n of QUICK ? [M] : SIZES) {
+      const dtype = dtypeOf(Ctor);
+      const big = n >= 32 * M;
+      log(`${dtype} ${sizeLabel(n)}: copy, in-place (ordinary arrays, arena, pool), pure...`);
+      const fill = (p: FloatArray, g: FloatArray) => {
+        filled(p, 1, 1);
+        filled(g, 2, 0.1);
+      };
+      // Ordinary arrays: chunks are copied through the module's memory.
+      const params = new Ctor(n);
+      const grads = new Ctor(n);
+      fill(params, grads);
+      const state: AdamWState = initAdamW(params);
+      // The same in an arena: the kernel works where they are.
+      const arena = createAdamWArena(4 * (n * Ctor.BYTES_PER_ELEMENT + 64));
+      const aParams = arena.copyOf(params);
+      const aGrads = arena.copyOf(grads);
+      const aState = arena.initAdamW(aParams);
+      // And in the shared memory of a pool of threads (a new pool per size, so
+      // that its memory goes away with it).
+      const pool = await createParallelAdamW({ workers });
+      const pParams = pool.copyOf(params);
+      const pGrads = pool.copyOf(grads);
+      const pState = pool.initAdamW(pParams);
+      const src = filled(new Ctor(n), 3, 1);
+      const dst = new Ctor(n);
+      let t: Record<string, Timing>;
+      try {
+        t = await timeGroup(
+          {
+            copy: () => dst.set(src),
+            // The copies the pure step must make: new params, m and v.
+            copies: () => {
+              params.slice();
+              state.m.slice();
+              state.v.slice();
+            },
+            simd: () => adamwStepInPlace(params, grads, state),
+            arena: () => adamwStepInPlace(aParams, aGrads, aState),
+            pure: () => void adamwStep(params, grads, state),
+            parallel: () => pool.step(pParams, pGrads, pState),
+          },
+          { rounds: 3, time: big ? 600 : 300, iterations: big ? 3 : 8 },
+        );
+      } finally {
+        await pool.close();
+      }
+      log(`${dtype} ${sizeLabel(n)}: scalar...`);
+      const scalar = (
+        await timeGroup(
+          { scalar: () => adamwStepInPlaceWith('scalar', params, grads, state) },
+          // Seconds per step at 32M: one sample there.
+          { rounds: 1, time: 0, iterations: big ? 1 : 3, warmup: big ? 0 : 1 },
+        )
+      ).scalar!;
+      const bound = 3.5 * t.copy!.minMs;
+      bandwidth.push({
+        dtype,
+        elements: n,
+        copyMs: t.copy!.minMs,
+        copyMedianMs: t.copy!.medianMs,
+        boundMs: bound,
+        copyGBps: (2 * n * Ctor.BYTES_PER_ELEMENT) / (t.copy!.minMs * 1e6),
+      });
+      const row = (kernel: string, x: Timing): InPlaceRow => ({
+        dtype,
+        elements: n,
+        kernel,
+        ms: x.minMs,
+        medianMs: x.medianMs,
+        nsPerElement: (x.minMs * 1e6) / n,
+        ratioToBound: x.minMs / bound,
+        medianRatioToBound: x.medianMs / (3.5 * t.copy!.medianMs),
+        samples: x.samples,
+      });
+      inPlace.push(
+        row('scalar', scalar),
+        row('simd', t.simd!),
+        row('simd, arena arrays', t.arena!),
+        row(`parallel, ${workers + 1} threads, pool arrays`, t.parallel!),
+      );
+      const budget = t.simd!.minMs + t.copies!.minMs;
+      pure.push({
+        dtype,
+        elements: n,
+        pureMs: t.pure!.minMs,
+        inPlaceMs: t.simd!.minMs,
+        copiesMs: t.copies!.minMs,
+        inPlacePlusCopiesMs: budget,
+        pureOverInPlacePlusCopies: t.pure!.minMs / budget,
+      });
+      parallel.push({
+        dtype,
+        elements: n,
+        threads: workers + 1,
+        ms: t.parallel!.minMs,
+        singleThreadMs: t.arena!.minMs,
+        speedup: t.arena!.minMs / t.parallel!.minMs,
+        ratioToBound: t.parallel!.minMs / bound,
+      });
+    }
+  }
+  return { bandwidth, inPlace, pure, parallel };
+}
+
+/**
+ * The driver's design choices, measured: the chunk size (KiB of module memory
+ * per array), against growing the memory to hold the whole arrays (one chunk),
+ * and the kernel alone on data that is already in module memory (the
+ * arithmetic, without the copies).
+ */
+async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
+  const rows: DesignRow[] = [];
+  const module = adamwWasmModule();
+  const plan = planAdamWStep(resolveAdamWOptions({}), 1);
+  const n = QUICK ? M : 8 * M;
+  for (const Ctor of CTORS) {
+    const dtype = dtypeOf(Ctor);
+    const bound = bounds.find((b) => b.dtype === dtype && b.elements === n)!.boundMs;
+    const p = filled(new Ctor(n), 1, 1);
+    const g = filled(new Ctor(n), 2, 0.1);
+    const m = new Ctor(n);
+    const v = new Ctor(n);
+    const tasks: Record<string, () => void> = {};
+    const slots = [16 * 1024, SIMD_SLOT_BYTES, 256 * 1024, 1024 * 1024, n * Ctor.BYTES_PER_ELEMENT];
+    for (const slotBytes of slots) {
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
+      writeSimdPlan(ctx, plan, Ctor === Float32Array, false);
+      tasks[String(slotBytes)] = () => runSimdChunks(ctx, p, g, m, v, undefined, 0, n);
+    }
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, SIMD_SLOT_BYTES, SIMD_PLAN_BYTES);
+    writeSimdPlan(ctx, plan, Ctor === Float32Array, false);
+    const chunk = SIMD_SLOT_BYTES / Ctor.BYTES_PER_ELEMENT;
+    const kernel = Ctor === Float32Array ? ctx.kernel32 : ctx.kernel64;
+    const o = ctx.offsets;
+    tasks.kernelOnly = () => {
+      for (let done = 0; done < n; done += chunk) kernel(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, chunk);
+    };
+    // The parallel step on shared arrays outside the pool's memory: chunked
+    // copies again, and engines copy shared memory more slowly.
+    const pool = await createParallelAdamW({ workers: Math.max(1, availableParallelism() - 1) });
+    const sp = shareFloatArray(p);
+    const sg = shareFloatArray(g);
+    const ss = initSharedAdamW(sp);
+    tasks.parallelCopied = () => pool.step(sp, sg, ss);
+    let t: Record<string, Timing>;
+    try {
+      t = await timeGroup(tasks, { rounds: 3, time: 300, iterations: 5 });
+    } finally {
+      await pool.close();
+    }
+    const pc = t.parallelCopied!;
+    rows.push({
+      dtype,
+      elements: n,
+      variant: `parallel (${pool.workers + 1} threads), shared arrays outside the pool: chunks`,
+      slotKiB: SIMD_SLOT_BYTES / 1024,
+      ms: pc.minMs,
+      nsPerElement: (pc.minMs * 1e6) / n,
+      ratioToBound: pc.minMs / bound,
+    });
+    for (const slotBytes of slots) {
+      const x = t[String(slotBytes)]!;
+      const whole = slotBytes === n * Ctor.BYTES_PER_ELEMENT;
+      rows.push({
+        dtype,
+        elements: n,
+        variant: whole ? 'memory grown to hold the arrays' : slotBytes === SIMD_SLOT_BYTES ? 'chunks (the default)' : 'chunks',
+        slotKiB: slotBytes / 1024,
+        ms: x.minMs,
+        nsPerElement: (x.minMs * 1e6) / n,
+        ratioToBound: x.minMs / bound,
+      });
+    }
+    const k = t.kernelOnly!;
+    rows.push({ dtype, elements: n, variant: 'kernel alone, data in cache', slotKiB: null, ms: k.minMs, nsPerElement: (k.minMs * 1e6) / n, ratioToBound: k.minMs / bound });
+  }
+  return rows;
+}
+
+/** Where the parallel step starts to pay: a pool that shards every length, against one thread. */
+async function benchParallelCrossover(): Promise<ParallelRow[]> {
+  const workers = Math.max(1, availableParallelism() - 1);
+  const forced = await createParallelAdamW({ workers, minLengthPerThread: 1 });
+  const rows: ParallelRow[] = [];
+  try {
+    for (const Ctor of CTORS) {
+      for (const n of [16 * 1024, 64 * 1024, 256 * 1024, M, 4 * M]) {
+        // Arrays in the pool's memory: the single-threaded step runs on them in place too.
+        const params = filled(forced.copyOf(new Ctor(n)), 1, 1);
+        const grads = filled(forced.copyOf(new Ctor(n)), 2, 0.1);
+        const state = forced.initAdamW(params);
+        const t = await timeGroup(
+          { single: () => adamwStepInPlace(params, grads, state), parallel: () => forced.step(params, grads, state) },
+          { rounds: 3, time: 150, iterations: 10 },
+        );
+        rows.push({
+          dtype: dtypeOf(Ctor),
+          elements: n,
+          threads: workers + 1,
+          ms: t.parallel!.minMs,
+          singleThreadMs: t.single!.minMs,
+          speedup: t.single!.minMs / t.parallel!.minMs,
+          ratioToBound: null,
+        });
+      }
+    }
+  } finally {
+    await forced.close();
+  }
+  return rows;
+}
+
+/** Per-call time of tiny arrays: where SIMD overtakes the scalar loop. */
+async function benchSmall(): Promise<SmallRow[]> {
+  const rows: SmallRow[] = [];
+  for (const Ctor of CTORS) {
+    for (const n of [1, 4, 8, 16, 32, 64, 256, 4096]) {
+      const params = filled(new Ctor(n), 1, 1);
+      const grads = filled(new Ctor(n), 2, 0.1);
+      const state = initAdamW(params);
+      const t = await timeGroup(
+        {
+          scalar: () => adamwStepInPlaceWith('scalar', params, grads, state),
+          simd: () => adamwStepInPlaceWith('simd', params, grads, state),
+        },
+        { rounds: 3, time: 60, iterations: 20, batch: Math.max(1, Math.floor(4096 / n)) },
+      );
+      rows.push({
+        dtype: dtypeOf(Ctor),
+        elements: n,
+        scalarUs: t.scalar!.minMs * 1000,
+        simdUs: t.simd!.minMs * 1000,
+        simdSpeedup: t.scalar!.minMs / t.simd!.minMs,
+      });
+    }
+  }
+  return rows;
+}
+
+async function benchTfjs(coreNsPerElement: number): Promise<TfRow[]> {
+  const rows: TfRow[] = [];
+  const n = M;
+  for (const backend of ['cpu', 'wasm'] as TfBackend[]) {
+    log(`tf.train.adam on ${backend}...`);
+    const tf = await prepareTfAdam(backend, n);
+    try {
+      const t = (await timeGroup({ adam: tf.step }, { rounds: 2, time: 800, iterations: 3 })).adam!;
+      const ns = (t.minMs * 1e6) / n;
+      rows.push({ backend, elements: n, adamMs: t.minMs, adamNsPerElement: ns, coreNsPerElement, coreFasterBy: ns / coreNsPerElement });
+    } finally {
+      tf.dispose();
+    }
+  }
+  return rows;
+}
+
+/** Heap and ArrayBuffer memory before and after many in-place steps (after a full GC each time). */
+function measureHeap() {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const n = M;
+  const calls = 1000;
+  const params = filled(new Float32Array(n), 1, 1);
+  const grads = filled(new Float32Array(n), 2, 0.1);
+  const state = initAdamW(params);
+  adamwStepInPlace(params, grads, state);
+  gc();
+  const before = process.memoryUsage();
+  let peakGrowth = 0;
+  for (let i = 0; i < calls; i++) {
+    adamwStepInPlace(params, grads, state);
+    const u = process.memoryUsage();
+    peakGrowth = Math.max(peakGrowth, u.heapUsed + u.arrayBuffers - before.heapUsed - before.arrayBuffers);
+  }
+  gc();
+  const after = process.memoryUsage();
+  return [
+    {
+      calls,
+      elements: n,
+      heapUsedDeltaBytes: after.heapUsed - before.heapUsed,
+      arrayBuffersDeltaBytes: after.arrayBuffers - before.arrayBuffers,
+      peakGrowthWithoutGcBytes: peakGrowth,
+      oneArrayBytes: n * 4,
+    },
+  ];
+}
+
+function measurePeakRss(): MemoryRow[] {
+  const rows: MemoryRow[] = [];
+  const n = QUICK ? M : 32 * M;
+  for (const dtype of ['float32', 'float64']) {
+    for (const scenario of ['inPlace', 'arena', 'pure', 'parallel']) {
+      log(`peak RSS: ${scenario} ${dtype} ${sizeLabel(n)}...`);
+      const child = spawnSync(process.execPath, [...process.execArgv, MEMORY_CHILD, scenario, dtype, String(n)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      if (child.status !== 0) throw new Error(`memory child failed (${scenario} ${dtype}): ${child.stderr}`);
+      const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as { peakMiB: number; startMiB: number; arraysMiB: number };
+      rows.push({
+        scenario,
+        dtype,
+        elements: n,
+        arraysMiB: r.arraysMiB,
+        peakRssMiB: r.peakMiB,
+        startRssMiB: r.startMiB,
+        beyondArraysMiB: r.peakMiB - r.arraysMiB - r.startMiB,
+      });
+    }
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  if (!isSimdAvailable()) throw new Error('WebAssembly SIMD is not available: nothing to benchmark');
+  const workers = Math.max(1, availableParallelism() - 1);
+  const large = await benchLarge(workers);
+  log('driver design...');
+  const design = await benchDesign(large.bandwidth);
+  log('parallel crossover...');
+  const crossover = await benchParallelCrossover();
+  log('small arrays...');
+  const small = await benchSmall();
+  const core1M = large.inPlace.find((r) => r.dtype === 'float32' && r.elements === M && r.kernel === 'simd')!;
+  const tfjs = await benchTfjs(core1M.nsPerElement);
+  log('memory...');
+  const heap = measureHeap();
+  const memory = measurePeakRss();
+
+  const at = (dtype: string, n: number, kernel: string) => large.inPlace.find((r) => r.dtype === dtype && r.elements === n && r.kernel.startsWith(kernel))!;
+  const n8 = QUICK ? M : 8 * M;
+  const label = sizeLabel(n8);
+  const summary: SummaryRow[] = [];
+  const ratioRow = (dtype: string, kernel: string, what: string) => {
+    const r = at(dtype, n8, kernel);
+    summary.push({ metric: `${dtype} ${what}, ${label}: time / bandwidth bound`, value: r.ratioToBound, unit: '×', goal: '≤ 1.5', met: r.ratioToBound <= 1.5 });
+  };
+  for (const dtype of ['float32', 'float64']) ratioRow(dtype, 'simd', 'in-place step, ordinary arrays');
+  for (const dtype of ['float32', 'float64']) ratioRow(dtype, 'simd, arena', 'in-place step, arena arrays');
+  for (const dtype of ['float32', 'float64']) ratioRow(dtype, 'parallel', `parallel step, ${workers + 1} threads, pool arrays`);
+  for (const dtype of ['float32', 'float64']) {
+    const r = large.pure.find((x) => x.dtype === dtype && x.elements === n8)!;
+    summary.push({ metric: `${dtype} pure step, ${label}: time / (in-place + its 3 array copies)`, value: r.pureOverInPlacePlusCopies, unit: '×', goal: '≤ 1', met: r.pureOverInPlacePlusCopies <= 1 });
+  }
+  for (const r of tfjs) {
+    summary.push({ metric: `per element: tf.train.adam (${r.backend}) / core in-place, float32 1M`, value: r.coreFasterBy, unit: '×', goal: r.backend === 'cpu' ? '≥ 50' : '> 1', met: r.backend === 'cpu' ? r.coreFasterBy >= 50 : r.coreFasterBy > 1 });
+  }
+  for (const dtype of ['float32', 'float64']) {
+    const r = large.parallel.find((x) => x.dtype === dtype && x.elements === n8)!;
+    summary.push({ metric: `${dtype} parallel speed-up over one thread (both in place), ${label}, ${r.threads} threads`, value: r.speedup, unit: '×', goal: 'report', met: null });
+  }
+  const scalar8 = at('float32', n8, 'scalar');
+  const simd8 = at('float32', n8, 'simd');
+  summary.push({ metric: `float32 SIMD speed-up over the scalar loop, ${label}`, value: scalar8.ms / simd8.ms, unit: '×', goal: 'report', met: null });
+  const rss32 = memory.find((r) => r.scenario === 'inPlace' && r.dtype === 'float32')!;
+  const simd8x = at('float64', n8, 'simd');
+  const scalar8x = at('float64', n8, 'scalar');
+  summary.push({ metric: `float64 SIMD speed-up over the scalar loop, ${label}`, value: scalar8x.ms / simd8x.ms, unit: '×', goal: 'report', met: null });
+  summary.push({ metric: `float32 in-place, ${sizeLabel(rss32.elements)}: peak RSS beyond the arrays`, value: rss32.beyondArraysMiB, unit: 'MiB', goal: 'report', met: null });
+  summary.push({ metric: `in-place steps: heap growth over ${heap[0]!.calls} calls (after GC)`, value: heap[0]!.heapUsedDeltaBytes + heap[0]!.arrayBuffersDeltaBytes, unit: 'bytes', goal: '≈ 0', met: null });
+
+  const report = {
+    generated: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      v8: process.versions.v8,
+      platform: `${process.platform} ${process.arch}`,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      tfjs: TFJS_VERSION,
+      parallelWorkers: workers,
+      note:
+        'Ratios of figures measured in one run. Times are the fastest of many samples (the machine may be shared; the minimum estimates the uncontended time); medians are listed beside them. The bound is 3.5 × the time of dst.set(src) on the same length and type.',
+    },
+    summary,
+    bandwidth: large.bandwidth,
+    inPlace: large.inPlace,
+    pure: large.pure,
+    parallel: large.parallel,
+    parallelCrossover: crossover,
+    design,
+    tfjs,
+    smallArrays: small,
+    heap,
+    memory,
+  };
+  mkdirSync(dirname(OUTPUT), { recursive: true });
+  writeFileSync(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
+
+  const out = [
+    renderRecords('Memory bandwidth (dst.set(src)); bound = 3.5 × copy', large.bandwidth, ['dtype', 'elements', 'copyMs', 'copyMedianMs', 'boundMs', 'copyGBps']),
+    renderRecords('In-place step', large.inPlace, ['dtype', 'elements', 'kernel', 'ms', 'medianMs', 'nsPerElement', 'ratioToBound', 'medianRatioToBound']),
+    renderRecords('Pure step against in-place + the three copies it makes', large.pure, ['dtype', 'elements', 'pureMs', 'inPlaceMs', 'copiesMs', 'pureOverInPlacePlusCopies']),
+    renderRecords('Parallel step (pool arrays) against one thread (arena arrays)', large.parallel, ['dtype', 'elements', 'threads', 'ms', 'singleThreadMs', 'speedup', 'ratioToBound']),
+    renderRecords('Driver design (ordinary arrays): chunk size, whole arrays, kernel alone', design, ['dtype', 'elements', 'variant', 'slotKiB', 'ms', 'nsPerElement', 'ratioToBound']),
+    renderRecords('Parallel step by size (pool arrays, every length sharded) against one thread on the same arrays', crossover, ['dtype', 'elements', 'threads', 'ms', 'singleThreadMs', 'speedup']),
+    renderRecords('tf.train.adam per element (float32)', tfjs, ['backend', 'elements', 'adamMs', 'adamNsPerElement', 'coreNsPerElement', 'coreFasterBy']),
+    renderRecords('Small arrays: time per step', small, ['dtype', 'elements', 'scalarUs', 'simdUs', 'simdSpeedup']),
+    renderRecords('Heap around in-place steps', heap, ['calls', 'elements', 'heapUsedDeltaBytes', 'arrayBuffersDeltaBytes', 'peakGrowthWithoutGcBytes']),
+    renderRecords('Peak RSS (child process, 5 steps)', memory, ['scenario', 'dtype', 'elements', 'startRssMiB', 'arraysMiB', 'peakRssMiB', 'beyondArraysMiB']),
+    renderTable(
+      'Goals',
+      ['metric', 'value', 'goal', 'met'],
+      summary.map((s): Cell[] => [s.metric, s.value, s.goal, s.met === null ? '' : s.met ? 'yes' : 'NO']),
+    ),
+  ];
+  process.stdout.write(`${out.join('\n')}\nwrote ${OUTPUT}\n`);
+}
+
+await main();

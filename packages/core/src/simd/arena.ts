@@ -1,0 +1,123 @@
+import { resolveAdamWOptions } from '../adamw/options.js';
+import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
+import { assertFloatArray } from '../validate.js';
+import { createResidentContext, isSimdAvailable, RESIDENT_HEAD_BYTES } from './kernel.js';
+
+/**
+ * Float arrays that live in the memory of the WebAssembly kernel, so that
+ * `adamwStepInPlace` updates them where they are, with no copies: the
+ * fastest way to run AdamW on one thread. Create the parameters, gradients
+ * and state of a model here once and train with them as with any other
+ * arrays. Where WebAssembly SIMD is not available the arrays are ordinary
+ * ones and steps take the scalar loop.
+ */
+export interface AdamWArena {
+  /** Bytes the arena can hand out in all. */
+  readonly capacityBytes: number;
+  /** Bytes handed out so far (with alignment). */
+  readonly usedBytes: number;
+  /** A zero-filled Float32Array of `length` elements in the arena. */
+  float32(length: number): Float32Array;
+  /** A zero-filled Float64Array of `length` elements in the arena. */
+  float64(length: number): Float64Array;
+  /** A copy of `a` in the arena, of the same type. */
+  copyOf<T extends FloatArray>(a: T): T;
+  /** `initAdamW` with the moments (and `vMax` with `options.amsgrad`) in the arena. */
+  initAdamW<T extends FloatArray>(params: T, options?: AdamWOptions): AdamWState<T>;
+}
+
+/** Arrays start on 64-byte boundaries (a cache line; whole vectors for the kernel). */
+const ALIGN = 64;
+/** The most a wasm32 memory can hold, less the driver's head. */
+const MAX_CAPACITY = 2 ** 32 - 65536;
+
+/**
+ * An {@link AdamWArena} of `capacityBytes` (fixed: a WebAssembly memory that
+ * grew would invalidate the arrays already handed out). Plan for the
+ * parameters, the gradients and the state: for n float32 parameters with
+ * AdamW that is 4 arrays of 4·n bytes (5 with AMSGrad), plus 64 bytes of
+ * alignment per array.
+ *
+ * @example
+ * ```ts
+ * const n = 1 << 20;
+ * const arena = createAdamWArena(4 * (4 * n + 64));
+ * const params = arena.float32(n);
+ * const grads = arena.float32(n);
+ * const state = arena.initAdamW(params);
+ * adamwStepInPlace(params, grads, state, { lr: 1e-3 }); // no copies
+ * ```
+ * @throws RangeError for a capacity that is not a positive integer below 4 GiB.
+ */
+export function createAdamWArena(capacityBytes: number): AdamWArena {
+  if (!Number.isSafeInteger(capacityBytes) || capacityBytes <= 0 || capacityBytes > MAX_CAPACITY) {
+    throw new RangeError(`arena capacity must be an integer number of bytes in [1, ${MAX_CAPACITY}], got ${String(capacityBytes)}`);
+  }
+  let buffer: ArrayBufferLike;
+  let start: number;
+  if (isSimdAvailable()) {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((RESIDENT_HEAD_BYTES + capacityBytes) / 65536) });
+    createResidentContext(memory);
+    buffer = memory.buffer;
+    start = RESIDENT_HEAD_BYTES;
+  } else {
+    buffer = new ArrayBuffer(capacityBytes);
+    start = 0;
+  }
+  const end = start + capacityBytes;
+  let next = start;
+
+  function take(bytes: number, what: string): number {
+    const at = Math.ceil(next / ALIGN) * ALIGN;
+    if (at + bytes > end) {
+      throw new RangeError(`the arena has ${Math.max(0, end - at)} bytes left, ${what} needs ${bytes}`);
+    }
+    next = at + bytes;
+    return at;
+  }
+  function checkLength(length: number): void {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError(`length must be a non-negative integer, got ${String(length)}`);
+    }
+  }
+  function float32(length: number): Float32Array {
+    checkLength(length);
+    return new Float32Array(buffer, take(4 * length, `a Float32Array of ${length}`), length);
+  }
+  function float64(length: number): Float64Array {
+    checkLength(length);
+    return new Float64Array(buffer, take(8 * length, `a Float64Array of ${length}`), length);
+  }
+  function like<T extends FloatArray>(a: T): T {
+    return (a instanceof Float32Array ? float32(a.length) : float64(a.length)) as T;
+  }
+
+  return {
+    capacityBytes,
+    get usedBytes() {
+      return next - start;
+    },
+    float32,
+    float64,
+    copyOf<T extends FloatArray>(a: T): T {
+      assertFloatArray(a, 'array');
+      const out = like(a);
+      out.set(a);
+      return out;
+    },
+    initAdamW<T extends FloatArray>(params: T, options: AdamWOptions = {}): AdamWState<T> {
+      assertFloatArray(params, 'params');
+      const o = resolveAdamWOptions(options);
+      // Check the room for every moment first, so that a full arena hands out nothing.
+      const count = o.amsgrad ? 3 : 2;
+      const aligned = Math.ceil(params.byteLength / ALIGN) * ALIGN;
+      const at = Math.ceil(next / ALIGN) * ALIGN;
+      if (at + (count - 1) * aligned + params.byteLength > end) {
+        throw new RangeError(`the arena has ${Math.max(0, end - at)} bytes left, the AdamW state needs ${count} arrays of ${params.byteLength}`);
+      }
+      const state: AdamWState<T> = { step: 0, m: like(params), v: like(params) };
+      if (o.amsgrad) state.vMax = like(params);
+      return state;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import type { AdamWPlan } from '../adamw/plan.js';
+import type { FloatArray } from '../types.js';
+import { ADAMW_WASM_BASE64 } from './adamw-wasm.js';
+import {
+  createSimdContext,
+  runSimdChunks,
+  runSimdResident,
+  SIMD_PLAN_BYTES,
+  SIMD_SLOT_BYTES,
+  writeSimdPlan,
+  type SimdContext,
+} from './driver.js';
+
+/**
+ * Slot size of a context whose arrays live in its memory: the slots only
+ * carry the last few elements that do not fill a vector.
+ */
+export const RESIDENT_SLOT_BYTES = 64;
+
+/** Bytes at the start of a resident memory that the driver keeps for itself (plan block and slots). */
+export const RESIDENT_HEAD_BYTES = 1024;
+
+let available: boolean | undefined;
+let plainModule: WebAssembly.Module | undefined;
+let chunkContext: SimdContext | undefined;
+
+/** Memories whose arrays the kernel updates in place, by buffer (a grown shared memory has several). */
+const resident = new WeakMap<ArrayBufferLike, SimdContext>();
+
+/**
+ * Bytes from base64 (`atob` exists in browsers and in Node ≥ 16).
+ * @internal
+ */
+export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Whether the WebAssembly SIMD kernel runs here, decided once: the engine
+ * validates the AdamW module (it uses 128-bit SIMD instructions), compiles and
+ * instantiates it (a page whose Content-Security-Policy forbids WebAssembly
+ * fails there). True in Node ≥ 16.4 and in current Chrome, Firefox and Safari.
+ */
+export function isSimdAvailable(): boolean {
+  if (available === undefined) {
+    available = false;
+    const bytes = decodeBase64(ADAMW_WASM_BASE64);
+    if (typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(bytes)) {
+      try {
+        // Synchronous compilation is fine for a module of about a kilobyte
+        // (browsers allow it on the main thread up to 4 KiB).
+        plainModule = new WebAssembly.Module(bytes);
+        const memory = new WebAssembly.Memory({ initial: 1 });
+        const instance = new WebAssembly.Instance(plainModule, { env: { memory } });
+        chunkContext = createSimdContext(instance, memory, SIMD_SLOT_BYTES, SIMD_PLAN_BYTES);
+        available = true;
+      } catch {
+        plainModule = undefined;
+        chunkContext = undefined;
+      }
+    }
+  }
+  return available;
+}
+
+function unavailable(): Error {
+  return new Error('WebAssembly SIMD is not available in this JavaScript engine; use the scalar kernel');
+}
+
+/**
+ * The AdamW module compiled for a plain memory.
+ * @throws Error when WebAssembly SIMD is not available.
+ * @internal
+ */
+export function adamwWasmModule(): WebAssembly.Module {
+  if (!isSimdAvailable() || plainModule === undefined) throw unavailable();
+  return plainModule;
+}
+
+/**
+ * A driver context on `memory`, whose bytes from {@link RESIDENT_HEAD_BYTES}
+ * on hold caller arrays that steps update in place. `module` is the AdamW
+ * module built for that kind of memory (plain, or shared for worker threads).
+ * @internal
+ */
+export function createResidentContext(memory: WebAssembly.Memory, module: WebAssembly.Module = adamwWasmModule()): SimdContext {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const ctx = createSimdContext(instance, memory, RESIDENT_SLOT_BYTES, SIMD_PLAN_BYTES);
+  markResident(memory.buffer, ctx);
+  return ctx;
+}
+
+/**
+ * Records that arrays over `buffer` live in the memory of `ctx` (call again
+ * with the new buffer after a shared memory grows).
+ * @internal
+ */
+export function markResident(buffer: ArrayBufferLike, ctx: SimdContext): void {
+  resident.set(buffer, ctx);
+}
+
+/**
+ * The context whose memory holds every given array past its head, or
+ * undefined when they are not all in one such memory.
+ * @internal
+ */
+export function residentContext(arrays: readonly (FloatArray | undefined)[]): SimdContext | undefined {
+  let ctx: SimdContext | undefined;
+  for (const a of arrays) {
+    if (a === undefined) continue;
+    const c = resident.get(a.buffer);
+    if (c === undefined || (ctx !== undefined && c !== ctx) || a.byteOffset < RESIDENT_HEAD_BYTES) return undefined;
+    ctx = c;
+  }
+  return ctx;
+}
+
+/**
+ * The AdamW element loop in WebAssembly SIMD (f32x4 for Float32Array, f64x2
+ * for Float64Array), with the signature and the results of
+ * `adamwReferenceKernel`: bit for bit the same parameters and moments, for
+ * every convention and option.
+ *
+ * Arrays that live in an arena (`createAdamWArena`) are updated where they
+ * are. Other arrays are processed in chunks of 64 KiB per array, copied into
+ * the module's memory and back.
+ *
+ * Like the reference, it does not validate its arguments: `p`, `g`, `m`, `v`
+ * (and `vMax`) must be of one type and length and must not overlap.
+ *
+ * @throws Error when WebAssembly SIMD is not available (see {@link isSimdAvailable}).
+ */
+export function adamwSimdKernel(
+  plan: AdamWPlan,
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vMax: FloatArray | undefined,
+): void {
+  adamwSimdKernelRange(plan, p, g, m, v, vMax, 0, p.length);
+}
+
+/**
+ * {@link adamwSimdKernel} over the elements [start, end) only: the calling
+ * thread's share of a parallel step.
+ * @internal
+ */
+export function adamwSimdKernelRange(
+  plan: AdamWPlan,
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vMax: FloatArray | undefined,
+  start: number,
+  end: number,
+): void {
+  if (!isSimdAvailable() || chunkContext === undefined) throw unavailable();
+  const float32 = p instanceof Float32Array;
+  const home = residentContext([p, g, m, v, vMax]);
+  if (home !== undefined) {
+    writeSimdPlan(home, plan, float32, vMax !== undefined);
+    const done = runSimdResident(home, p, g, m, v, vMax, start, end);
+    // The last elements that do not fill a vector go through the slots.
+    runSimdChunks(home, p, g, m, v, vMax, done, end);
+    return;
+  }
+  writeSimdPlan(chunkContext, plan, float32, vMax !== undefined);
+  runSimdChunks(chunkContext, p, g, m, v, vMax, start, end);
+}
