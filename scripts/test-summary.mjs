@@ -16,7 +16,9 @@ for (const group of ['packages', 'apps']) {
     const report = JSON.parse(readFileSync(file, 'utf8'));
     reports++;
     passed += report.numPassedTests;
-    failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
+    // A test file that fails to load has no test results of its own: count it as one failure.
+    const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0).length;
+    failed += report.numFailedTests + brokenFiles;
     skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   }
 }

@@ -11,7 +11,7 @@ import {
   type SGDWState,
 } from '@adamw/core';
 import { CORE_TOLERANCE, deviation, NO_DEVIATION, within, worse, type Deviation, type Tolerance } from './compare';
-import { toTyped, type CoreExpectedStep, type CoreFixture, type FloatArray } from './fixtures';
+import { adamwOptionsOf, toTyped, type CoreExpectedStep, type CoreFixture, type FloatArray } from './fixtures';
 
 /** Which entry point of `@adamw/core` to drive: the pure step or the in-place one. */
 export type CoreMode = 'pure' | 'inPlace';
@@ -35,16 +35,7 @@ function multiplierAt(f: CoreFixture, t: number): number {
 export function adamwOptionsAt(f: CoreFixture & { optimizer: 'adamw' }, t: number): AdamWOptions {
   const o = f.options;
   return {
-    lr: o.lr,
-    beta1: o.beta1,
-    beta2: o.beta2,
-    eps: o.eps,
-    weightDecay: o.weightDecay,
-    amsgrad: o.amsgrad,
-    maximize: o.maximize,
-    decay: o.decay,
-    decayScale: o.decayScale,
-    convention: o.convention,
+    ...adamwOptionsOf(o),
     scheduleMultiplier: multiplierAt(f, t),
   };
 }

@@ -43,6 +43,12 @@ export interface CoreAdamWFixtureOptions {
   convention: 'torch';
 }
 
+/** Just the AdamW options of a fixture's settings (fixtures carry extra fields such as noDecay). */
+export function adamwOptionsOf(o: CoreAdamWFixtureOptions): CoreAdamWFixtureOptions {
+  const { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decay, decayScale, convention } = o;
+  return { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decay, decayScale, convention };
+}
+
 /** SGDW options of a core fixture, in `@adamw/core`'s names. */
 export interface CoreSGDWFixtureOptions {
   lr: number;

@@ -166,7 +166,9 @@ describe('onnxruntime memory and concurrency', () => {
     const f = feeds(t, 0);
     const { total, perStep, rss } = await heapGrowthPerStep(() => trainer.step(f), 500, 1500);
     // A leaked copy of the gradients (64·32 + 32·10 + 42 floats ≈ 10 KB) per step would be 15 MB per window.
-    expect(total, `${perStep.toFixed(1)} B per step`).toBeLessThan(150 * 1024);
+    // The bound sits ten times below that: on a loaded machine, promises and timers still pending when
+    // the heap is measured account for a few hundred bytes per step that a quiet run does not see.
+    expect(total, `${perStep.toFixed(1)} B per step`).toBeLessThan(1500 * 1024);
     expect(rss, 'resident memory growth').toBeLessThan(6 * 1024 * 1024);
   });
 

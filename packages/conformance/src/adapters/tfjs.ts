@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { TrajectoryAdapter } from '../adapters';
-import { batchData, type Dtype, type StoredTensor, type TrajectoryFixture } from '../fixtures';
+import { adamwOptionsOf, batchData, type Dtype, type StoredTensor, type TrajectoryFixture } from '../fixtures';
 
 /** torch's Linear weight [out, in] (row-major) as a Dense kernel [in, out]. */
 function toKernel(w: StoredTensor): Float32Array {
@@ -91,16 +91,7 @@ export const adapter: TrajectoryAdapter & { computeDtype: Dtype } = {
     const multipliers = f.optimizer.scheduleMultipliers;
     const o = f.optimizer;
     const optimizer = adamw({
-      lr: o.lr,
-      beta1: o.beta1,
-      beta2: o.beta2,
-      eps: o.eps,
-      weightDecay: o.weightDecay,
-      amsgrad: o.amsgrad,
-      maximize: o.maximize,
-      decay: o.decay,
-      decayScale: o.decayScale,
-      convention: o.convention,
+      ...adamwOptionsOf(o),
       schedule: (t) => multipliers[t] ?? 1,
       exclude: [(name: string) => excluded.has(name)],
     });

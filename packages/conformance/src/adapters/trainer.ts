@@ -1,23 +1,11 @@
 import type { AdamWOptions } from '@adamw/core';
 import { Mlp, Trainer, type Activation } from '@adamw/trainer';
 import type { TrajectoryAdapter } from '../adapters';
-import { batchData, initialParams, type TrajectoryFixture } from '../fixtures';
+import { adamwOptionsOf, batchData, initialParams, type TrajectoryFixture } from '../fixtures';
 
 /** The AdamW options of a fixture in `@adamw/core`'s names (without the trajectory-only fields). */
 function adamwOptions(f: TrajectoryFixture): AdamWOptions {
-  const o = f.optimizer;
-  return {
-    lr: o.lr,
-    beta1: o.beta1,
-    beta2: o.beta2,
-    eps: o.eps,
-    weightDecay: o.weightDecay,
-    amsgrad: o.amsgrad,
-    maximize: o.maximize,
-    decay: o.decay,
-    decayScale: o.decayScale,
-    convention: o.convention,
-  };
+  return adamwOptionsOf(f.optimizer);
 }
 
 /**
