@@ -351,7 +351,7 @@ describe('createAdamWArena', () => {
     expect(() => arena.float64(200)).toThrow(/the arena has 1000 bytes left, a Float64Array of 200 needs 1600/);
     const params = arena.float32(100);
     const used = arena.usedBytes;
-    expect(() => arena.initAdamW(params, { amsgrad: true })).toThrow(/the AdamW state needs 3 arrays of 400/);
+    expect(() => arena.initAdamW(params, { amsgrad: true })).toThrow(/the AdamW state \(3 arrays of 400 bytes\) needs/);
     expect(arena.usedBytes).toBe(used);
     expect(() => arena.float32(-1)).toThrow(/length must be a non-negative integer/);
     expect(() => createAdamWArena(0)).toThrow(/arena capacity must be an integer number of bytes/);

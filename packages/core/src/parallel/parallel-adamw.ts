@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { resolveAdamWOptions } from '../adamw/options.js';
 import { planAdamWStep } from '../adamw/plan.js';
 import { checkAdamWStep } from '../adamw/step.js';
 import { runSimdChunks, runSimdResident, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../simd/driver.js';
@@ -15,7 +14,7 @@ import {
   residentContext,
 } from '../simd/kernel.js';
 import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
-import { assertFloatArray } from '../validate.js';
+import { alignArray, floatAllocator } from '../simd/allocator.js';
 import { shardBounds } from './shards.js';
 import { isShared } from './shared.js';
 import { CONTROL, PLAN_FIELDS, parallelWorkerSource, SCALARS, type WorkerArrays, type WorkerData } from './worker.js';
@@ -74,8 +73,6 @@ export interface ParallelAdamW {
 
 /** Inner shard boundaries fall on multiples of 16 elements: no two threads write one cache line. */
 const ALIGN = 16;
-/** Arrays in the pool's memory start on 64-byte boundaries. */
-const ARRAY_ALIGN = 64;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
@@ -207,7 +204,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
 
   /** Byte offset of a new array of `bytes`, growing the shared memory as needed. */
   function take(bytes: number, what: string): number {
-    const at = Math.ceil(next / ARRAY_ALIGN) * ARRAY_ALIGN;
+    const at = alignArray(next);
     const end = at + bytes;
     const have = memory.buffer.byteLength;
     if (end > have) {
@@ -222,24 +219,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
     next = end;
     return at;
   }
-  function checkLength(length: number): void {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      throw new RangeError(`length must be a non-negative integer, got ${String(length)}`);
-    }
-  }
-  function float32(length: number): Float32Array {
-    checkLength(length);
-    const at = take(4 * length, `a Float32Array of ${length}`);
-    return new Float32Array(memory.buffer, at, length);
-  }
-  function float64(length: number): Float64Array {
-    checkLength(length);
-    const at = take(8 * length, `a Float64Array of ${length}`);
-    return new Float64Array(memory.buffer, at, length);
-  }
-  function like<T extends FloatArray>(a: T): T {
-    return (a instanceof Float32Array ? float32(a.length) : float64(a.length)) as T;
-  }
+  const allocator = floatAllocator(take, () => memory.buffer);
 
   function sendArrays(id: number, arrays: WorkerArrays | undefined): void {
     const last = posted[id];
@@ -286,21 +266,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
     get usedBytes() {
       return next - RESIDENT_HEAD_BYTES;
     },
-    float32,
-    float64,
-    copyOf<T extends FloatArray>(a: T): T {
-      assertFloatArray(a, 'array');
-      const out = like(a);
-      out.set(a);
-      return out;
-    },
-    initAdamW<T extends FloatArray>(params: T, options: AdamWOptions = {}): AdamWState<T> {
-      assertFloatArray(params, 'params');
-      const o = resolveAdamWOptions(options);
-      const state: AdamWState<T> = { step: 0, m: like(params), v: like(params) };
-      if (o.amsgrad) state.vMax = like(params);
-      return state;
-    },
+    ...allocator,
     step<T extends FloatArray>(params: T, grads: T, state: AdamWState<T>, options: AdamWOptions = {}): void {
       if (closed) throw new Error('this parallel AdamW has been closed');
       const o = checkAdamWStep(params, grads, state, options);

@@ -1,6 +1,5 @@
-import { resolveAdamWOptions } from '../adamw/options.js';
 import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
-import { assertFloatArray } from '../validate.js';
+import { alignArray, floatAllocator } from './allocator.js';
 import { createResidentContext, isSimdAvailable, RESIDENT_HEAD_BYTES } from './kernel.js';
 
 /**
@@ -26,8 +25,6 @@ export interface AdamWArena {
   initAdamW<T extends FloatArray>(params: T, options?: AdamWOptions): AdamWState<T>;
 }
 
-/** Arrays start on 64-byte boundaries (a cache line; whole vectors for the kernel). */
-const ALIGN = 64;
 /** The most a wasm32 memory can hold, less the driver's head. */
 const MAX_CAPACITY = 2 ** 32 - 65536;
 
@@ -68,28 +65,12 @@ export function createAdamWArena(capacityBytes: number): AdamWArena {
   let next = start;
 
   function take(bytes: number, what: string): number {
-    const at = Math.ceil(next / ALIGN) * ALIGN;
+    const at = alignArray(next);
     if (at + bytes > end) {
       throw new RangeError(`the arena has ${Math.max(0, end - at)} bytes left, ${what} needs ${bytes}`);
     }
     next = at + bytes;
     return at;
-  }
-  function checkLength(length: number): void {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      throw new RangeError(`length must be a non-negative integer, got ${String(length)}`);
-    }
-  }
-  function float32(length: number): Float32Array {
-    checkLength(length);
-    return new Float32Array(buffer, take(4 * length, `a Float32Array of ${length}`), length);
-  }
-  function float64(length: number): Float64Array {
-    checkLength(length);
-    return new Float64Array(buffer, take(8 * length, `a Float64Array of ${length}`), length);
-  }
-  function like<T extends FloatArray>(a: T): T {
-    return (a instanceof Float32Array ? float32(a.length) : float64(a.length)) as T;
   }
 
   return {
@@ -97,27 +78,6 @@ export function createAdamWArena(capacityBytes: number): AdamWArena {
     get usedBytes() {
       return next - start;
     },
-    float32,
-    float64,
-    copyOf<T extends FloatArray>(a: T): T {
-      assertFloatArray(a, 'array');
-      const out = like(a);
-      out.set(a);
-      return out;
-    },
-    initAdamW<T extends FloatArray>(params: T, options: AdamWOptions = {}): AdamWState<T> {
-      assertFloatArray(params, 'params');
-      const o = resolveAdamWOptions(options);
-      // Check the room for every moment first, so that a full arena hands out nothing.
-      const count = o.amsgrad ? 3 : 2;
-      const aligned = Math.ceil(params.byteLength / ALIGN) * ALIGN;
-      const at = Math.ceil(next / ALIGN) * ALIGN;
-      if (at + (count - 1) * aligned + params.byteLength > end) {
-        throw new RangeError(`the arena has ${Math.max(0, end - at)} bytes left, the AdamW state needs ${count} arrays of ${params.byteLength}`);
-      }
-      const state: AdamWState<T> = { step: 0, m: like(params), v: like(params) };
-      if (o.amsgrad) state.vMax = like(params);
-      return state;
-    },
+    ...floatAllocator(take, () => buffer),
   };
 }
