@@ -78,3 +78,15 @@ def write_fixture(directory, name, obj, force_gzip=None):
             os.remove(gz)
         path = plain
     return path, os.path.getsize(path)
+
+
+def warmup_cosine(steps, warmup, floor=0.0):
+    """Linear warmup to 1 over `warmup` steps, then cosine decay to `floor`."""
+    out = []
+    for t in range(1, steps + 1):
+        if t <= warmup:
+            out.append(t / warmup)
+        else:
+            progress = (t - warmup) / max(1, steps - warmup)
+            out.append(floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+    return out

@@ -10,7 +10,6 @@ Run with the system interpreter, which has torch:
     /usr/bin/python3 packages/conformance/generator/generate_core.py
 """
 
-import math
 import os
 import sys
 
@@ -18,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import FIXTURES, enc_list, generator_info, write_fixture  # noqa: E402
+from common import FIXTURES, enc_list, generator_info, warmup_cosine, write_fixture  # noqa: E402
 
 OUT = os.path.join(FIXTURES, "core")
 SCRIPT = "generator/generate_core.py"
@@ -30,18 +29,6 @@ ADAMW_DEFAULTS = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weightDecay=1e-
                       convention="torch")
 SGDW_DEFAULTS = dict(lr=1e-2, momentum=0.0, dampening=0.0, nesterov=False, weightDecay=0.0,
                      decay="decoupled", decayScale="lr", maximize=False)
-
-
-def warmup_cosine(steps, warmup, floor=0.0):
-    """Linear warmup to 1 over `warmup` steps, then cosine decay to `floor`."""
-    out = []
-    for t in range(1, steps + 1):
-        if t <= warmup:
-            out.append(t / warmup)
-        else:
-            progress = (t - warmup) / max(1, steps - warmup)
-            out.append(floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
-    return out
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ on.
 import base64
 import copy
 import io
-import math
 import os
 import sys
 
@@ -29,7 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import FIXTURES, enc_list, generator_info, write_fixture  # noqa: E402
+from common import FIXTURES, enc_list, generator_info, warmup_cosine, write_fixture  # noqa: E402
 
 OUT = os.path.join(FIXTURES, "trajectories")
 SCRIPT = "generator/generate_trajectories.py"
@@ -72,17 +71,6 @@ class MLP(nn.Module):
             d = out - y
             return torch.mean(d * d)
         return F.mse_loss(out, y)
-
-
-def warmup_cosine(steps, warmup, floor=0.0):
-    out = []
-    for t in range(1, steps + 1):
-        if t <= warmup:
-            out.append(t / warmup)
-        else:
-            progress = (t - warmup) / max(1, steps - warmup)
-            out.append(floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
-    return out
 
 
 # ---------------------------------------------------------------------------
