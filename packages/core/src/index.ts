@@ -53,3 +53,4 @@ export {
   type OptimizerState,
 } from './codec/state.js';
 export { crc32 } from './codec/crc32.js';
+export { firstNonFinite } from './validate.js';

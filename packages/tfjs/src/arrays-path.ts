@@ -1,4 +1,4 @@
-import { adamwStepInPlace, clipByGlobalNormInPlace, type AdamWState, type ResolvedAdamWOptions } from '@adamw/core';
+import { adamwStepInPlace, clipByGlobalNormInPlace, firstNonFinite as firstNonFiniteIndex, type AdamWState, type ResolvedAdamWOptions } from '@adamw/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientEntry } from './gradients.js';
 import type { SlotState } from './state.js';
@@ -40,10 +40,8 @@ function ownArray(variable: tf.Variable): Float32Array | undefined {
 export function firstNonFinite(entries: readonly GradientEntry[], grads: readonly HostValues[]): { name: string; index: number; value: number } | undefined {
   for (let k = 0; k < grads.length; k++) {
     const g = grads[k]!.data;
-    for (let i = 0; i < g.length; i++) {
-      // x - x is 0 for finite x and NaN for NaN and ±Infinity.
-      if (g[i]! - g[i]! !== 0) return { name: entries[k]!.name, index: i, value: g[i]! };
-    }
+    const i = firstNonFiniteIndex(g);
+    if (i >= 0) return { name: entries[k]!.name, index: i, value: g[i]! };
   }
   return undefined;
 }

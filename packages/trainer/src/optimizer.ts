@@ -1,5 +1,6 @@
 import {
   DEFAULT_NO_DECAY,
+  firstNonFinite,
   adamwStepNamed,
   initAdamW,
   initSGDW,
@@ -115,12 +116,10 @@ export class NamedOptimizer {
     // so that a NaN in the last gradient cannot leave the first parameters updated.
     if (policy !== 'propagate') {
       for (const [name, g] of Object.entries(grads)) {
-        for (let i = 0; i < g.length; i++) {
-          if (!Number.isFinite(g[i]!)) {
-            if (policy === 'skip') return;
-            throw new RangeError(`gradient of '${name}' has ${g[i]} at index ${i}; nonFinite: 'throw' leaves the parameters unchanged`);
-          }
-        }
+        const i = firstNonFinite(g);
+        if (i < 0) continue;
+        if (policy === 'skip') return;
+        throw new RangeError(`gradient of '${name}' has ${g[i]} at index ${i}; nonFinite: 'throw' leaves the parameters unchanged`);
       }
     }
     for (const name of Object.keys(params)) {

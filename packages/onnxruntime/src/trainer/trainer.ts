@@ -1,5 +1,6 @@
 import {
   DEFAULT_NO_DECAY,
+  firstNonFinite as firstNonFiniteIndex,
   adamwStepNamed,
   clipByGlobalNormInPlace,
   initAdamWNamed,
@@ -127,9 +128,8 @@ function exactPatterns(exclude: NamePattern | readonly NamePattern[]): NamePatte
 function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterArray>>): string | undefined {
   if (!Number.isFinite(loss)) return `the loss is ${loss}`;
   for (const [name, g] of Object.entries(grads)) {
-    for (let i = 0; i < g.length; i++) {
-      if (!Number.isFinite(g[i]!)) return `the gradient of '${name}' has ${g[i]} at index ${i}`;
-    }
+    const i = firstNonFiniteIndex(g);
+    if (i >= 0) return `the gradient of '${name}' has ${g[i]} at index ${i}`;
   }
   return undefined;
 }
