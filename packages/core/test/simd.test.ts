@@ -136,6 +136,39 @@ describe('the WebAssembly module', () => {
     expect(out).toContain('up to date');
   });
 
+  it('is built with a plain copy of each loop, which reads no flags', async () => {
+    const { expandPlainVariants } = await import('../scripts/build-wasm.mjs');
+    const wat = readFileSync(fileURLToPath(new URL('../wasm/adamw.wat', import.meta.url)), 'utf8');
+    const expanded = expandPlainVariants(wat);
+    for (const dtype of ['f32', 'f64']) {
+      const full = expanded.slice(expanded.indexOf(`(func $adamw_${dtype}_full`));
+      const plain = expanded.slice(expanded.indexOf(`(func $adamw_${dtype}_plain`));
+      expect(full.indexOf('(local.get $flags)')).toBeGreaterThan(0);
+      const plainBody = plain.slice(0, plain.indexOf('\n  (func', 1) > 0 ? plain.indexOf('\n  (func', 1) : undefined);
+      expect(plainBody).not.toContain('(local.get $flags)');
+      expect(plainBody.match(/\(i32\.and \(i32\.const 0\) \(i32\.const \d+\)\)/g)?.length).toBeGreaterThanOrEqual(7);
+    }
+  });
+
+  it('the plain loop computes the bits of the full loop with every flag off', () => {
+    // A flag whose work changes nothing (an ε_root far below half an ulp of
+    // every v) sends the same step through the full loop.
+    for (const Ctor of CTORS) {
+      const n = 4096;
+      const options: AdamWOptions = { lr: 3e-3, weightDecay: 0.05 };
+      const plan = planAdamWStep(resolveAdamWOptions(options), 7);
+      const input = () => ({ p: new Ctor(values(n, 1)), g: new Ctor(values(n, 2, 3, -3)), m: new Ctor(values(n, 3, 0.1, -0.1)), v: new Ctor(values(n, 4, 0.2, 0).map(Math.abs)) });
+      const plain = input();
+      adamwSimdKernel(plan, plain.p, plain.g, plain.m, plain.v, undefined);
+      const full = input();
+      const epsRoot = Ctor === Float32Array ? 1e-40 : 1e-300;
+      expect(Ctor === Float32Array ? Math.fround(epsRoot) : epsRoot).toBeGreaterThan(0);
+      expect(plan.epsRoot).toBe(0);
+      adamwSimdKernel({ ...plan, epsRoot }, full.p, full.g, full.m, full.v, undefined);
+      expectSameBits({ params: full.p, m: full.m, v: full.v, step: 0 }, { params: plain.p, m: plain.m, v: plain.v, step: 0 });
+    }
+  });
+
   it('runs here: Node has WebAssembly SIMD', () => {
     expect(isSimdAvailable()).toBe(true);
   });

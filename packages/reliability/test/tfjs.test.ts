@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-layers registers the gradients of tfjs-core's ops (minimize needs them) and provides models.
 import * as tfl from '@tensorflow/tfjs-layers';
-import { adamw, type AdamWOptimizer, type NamedTensor } from '@adamw/tfjs';
+import { adamw, checksummed, type AdamWOptimizer, type NamedTensor } from '@adamw/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { heapGrowthPerStep, prng } from '../src/index.js';
+import { acceptedCorruptions, heapGrowthPerStep, prng } from '../src/index.js';
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
@@ -112,18 +112,30 @@ describe('tfjs optimizer weights (the checkpoint tfjs saves with a model)', () =
     resumed.dispose();
   });
 
-  it('saved artifacts with truncated weight data are refused on load', async () => {
+  it('every damaged copy of a checksummed checkpoint is refused with a clear error, and without the wrapper tfjs notices only some', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
-    model.compile({ optimizer: adamw(), loss: 'meanSquaredError' });
+    model.compile({ optimizer: adamw({ amsgrad: true }), loss: 'meanSquaredError' });
     await model.fit(tf.ones([4, 3]), tf.ones([4, 2]), { epochs: 1, verbose: 0 });
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
+    const keep = tf.io.withSaveHandler(async (a) => {
       artifacts = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }), { includeOptimizer: true });
-    const data = artifacts!.weightData as ArrayBuffer;
-    const truncated = { ...artifacts!, weightData: data.slice(0, data.byteLength - 4) };
-    await expect(tfl.loadLayersModel(tf.io.fromMemory(truncated))).rejects.toThrow();
+    });
+    await model.save(checksummed(keep), { includeOptimizer: true });
+    const good = new Uint8Array(artifacts!.weightData as ArrayBuffer);
+    const load = async (bytes: Uint8Array) => {
+      const loaded = await tfl.loadLayersModel(checksummed(tf.io.fromMemory({ ...artifacts!, weightData: bytes.slice().buffer })));
+      loaded.dispose();
+    };
+    await load(good);
+    expect(await acceptedCorruptions(good, load)).toEqual([]);
+    // tfjs alone checks only the length: a flipped bit loads as a different model.
+    const flipped = good.slice();
+    flipped[good.length >> 1]! ^= 1;
+    const plain = { ...artifacts!, weightData: flipped.buffer };
+    delete plain.userDefinedMetadata;
+    const silently = await tfl.loadLayersModel(tf.io.fromMemory(plain));
+    silently.dispose();
     model.dispose();
   });
 });

@@ -21,3 +21,4 @@ export {
   type TfjsAdamWOptions,
 } from './options.js';
 export { scheduleFromConfig, type ScheduleConfig } from './schedule-config.js';
+export { CHECKSUM_FORMAT, CHECKSUM_METADATA_KEY, checksummed, type ChecksumRecord } from './checksum.js';

@@ -73,3 +73,26 @@ export function scaledDeviation(a: ArrayLike<number>, b: ArrayLike<number>): num
   }
   return scale === 0 ? diff : diff / scale;
 }
+
+/** An IOHandler that keeps the artifacts in memory, with access to what was saved. */
+export function memoryHandler() {
+  let saved: tf.io.ModelArtifacts | undefined;
+  const handler: tf.io.IOHandler = {
+    save: async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+    load: async () => {
+      if (saved === undefined) throw new Error('nothing saved');
+      return saved;
+    },
+  };
+  return {
+    handler,
+    artifacts: () => saved!,
+    /** Replaces what was saved, for tests that damage a checkpoint. */
+    replace: (artifacts: tf.io.ModelArtifacts) => {
+      saved = artifacts;
+    },
+  };
+}

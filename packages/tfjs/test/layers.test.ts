@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamWOptimizer, adamw, type TfjsAdamWOptions } from '../src/index.js';
-import { randomValues, useBackend, weightsOf } from './helpers.js';
+import { memoryHandler, randomValues, useBackend, weightsOf } from './helpers.js';
 
 beforeAll(() => useBackend('cpu'));
 
@@ -18,22 +18,6 @@ function data(rows: number) {
   const labels = Array.from(randomValues(rows, 12), (r) => Math.floor((r + 1) * 1.5));
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), 'float32'));
   return { x, y };
-}
-
-/** An IOHandler that keeps the artifacts in memory. */
-function memoryHandler() {
-  let saved: tf.io.ModelArtifacts | undefined;
-  const handler: tf.io.IOHandler = {
-    save: async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    load: async () => {
-      if (saved === undefined) throw new Error('nothing saved');
-      return saved;
-    },
-  };
-  return { handler, artifacts: () => saved! };
 }
 
 function modelValues(model: tfl.LayersModel): number[][] {

@@ -111,8 +111,9 @@ export function createSimdContext(
  * presence decides, not `plan.amsgrad`).
  */
 export function writeSimdPlan(ctx: SimdContext, plan: AdamWPlan, float32: boolean, amsgrad: boolean): void {
-  // The reference decides the L2 branch on the unrounded λ and skips nothing
-  // else; a division is skipped only when the divisor it would use is 1.
+  // Each flag marks a departure from torch's AdamW (wasm/adamw.wat); with
+  // none set the kernel runs its plain loop. The reference decides the L2
+  // branch on the unrounded λ, and skips nothing else that it computes.
   const f = float32 ? Math.fround : Number;
   ctx.flags[0] =
     (plan.sign !== 1 ? 1 : 0) |
@@ -120,7 +121,8 @@ export function writeSimdPlan(ctx: SimdContext, plan: AdamWPlan, float32: boolea
     (amsgrad ? 4 : 0) |
     (f(plan.amsDivisor) !== 1 ? 8 : 0) |
     (f(plan.vDivisor) !== 1 ? 16 : 0) |
-    (f(plan.sqrtDivisor) !== 1 ? 32 : 0);
+    (f(plan.epsRoot) !== 0 ? 32 : 0) |
+    (f(plan.keepAfter) !== 1 ? 64 : 0);
   const values = ctx.scalars64;
   // Order of the vectors at offset 16 (wasm/adamw.wat).
   values[0] = plan.sign;
@@ -152,8 +154,10 @@ export function writeSimdPlan(ctx: SimdContext, plan: AdamWPlan, float32: boolea
       }
     }
   } else {
+    // The float64 loop multiplies by the reciprocals of the three divisors
+    // (8, 9 and 11), as the reference does.
     for (let k = 13; k >= 0; k--) {
-      const x = values[k]!;
+      const x = k === 8 || k === 9 || k === 11 ? 1 / values[k]! : values[k]!;
       values[2 * k] = x;
       values[2 * k + 1] = x;
     }
