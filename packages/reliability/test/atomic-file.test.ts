@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unpackArrays } from '@adamw/core';
+import { writeFileAtomic } from '@adamw/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killDuringSave, prng } from '../src/index.js';
 
@@ -27,5 +29,23 @@ describe('writeFileAtomic under SIGKILL', () => {
     expect(outcomes.some((o) => o.begun > o.lastSaved), JSON.stringify(outcomes)).toBe(true);
     // Killed writers may leave their temporary files, never a torn target.
     expect(readdirSync(dir).filter((f) => !f.endsWith('.tmp')).sort()).toEqual(['atomic-0.bin', 'atomic-1.bin', 'atomic-2.bin', 'atomic-3.bin']);
+    // Whatever temporary files the kills left, the next write of each file removes them.
+    for (let k = 0; k < 4; k++) await writeFileAtomic(join(dir, `atomic-${k}.bin`), new Uint8Array([k]));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('removes only the temporary files of writers that are gone', async () => {
+    const target = join(dir, 'shared.bin');
+    // A process that has exited, and two that are alive (this one and its parent).
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(gone.stdout);
+    expect(deadPid).toBeGreaterThan(0);
+    const temp = (pid: number, tag: string) => `.shared.bin.${pid}.${tag}.tmp`;
+    const names = [temp(deadPid, 'aaaaaaaaaaaa'), temp(process.pid, 'bbbbbbbbbbbb'), temp(process.ppid, 'cccccccccccc'), '.shared.bin.notes.tmp', '.other.bin.1.dddddddddddd.tmp'];
+    for (const name of names) writeFileSync(join(dir, name), 'partial');
+    await writeFileAtomic(target, new Uint8Array([1, 2, 3]));
+    const left = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+    expect(left.sort()).toEqual(names.slice(1).sort());
+    expect([...readFileSync(target)]).toEqual([1, 2, 3]);
   });
 });
