@@ -91,6 +91,14 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
   'tfjs/save-load.ts': (out) => {
     expect(out).toMatch(/optimizer after loading: AdamW, 24 steps/);
     expect(out).toMatch(/losses after reloading equal the original's: true/);
+    expect(out).toMatch(/a damaged copy: .*fails its CRC-32 check/);
+  },
+  'core/arena.ts': (out) => {
+    expect(out).toMatch(/1048576 parameters, 20 steps/);
+    expect(out).toMatch(/arena and ordinary arrays agree bit for bit: true/);
+    const [used, capacity] = nums(out, /arena: (\d+) of (\d+) bytes in use/);
+    expect(used).toBeGreaterThanOrEqual(4 * 4 * 1048576);
+    expect(used).toBeLessThanOrEqual(capacity!);
   },
   'onnxruntime/quickstart.ts': (out) => {
     const [before, after] = nums(out, /loss (\S+) -> (\S+) after 301 AdamW steps/);

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { adamw } from '@adamw/tfjs';
+import { adamw, checksummed } from '@adamw/tfjs';
 
 // Saves a model with its AdamW state, loads it back, and trains both copies
 // two more epochs: the losses are identical, because the moments, step counts
-// and schedule travel with the model.
+// and schedule travel with the model. checksummed() adds a format number and
+// CRC-32s, so that a damaged checkpoint fails to load instead of loading wrong.
 await tf.setBackend('cpu');
 const x = tf.randomUniform([256, 3], -1, 1, 'float32', 5);
 const y = tf.oneHot(tf.argMax(x, 1), 3);
@@ -17,13 +18,14 @@ const optimizer = adamw({ lr: 0.01, weightDecay: 0.05, schedule: { type: 'cosine
 model.compile({ optimizer, loss: 'categoricalCrossentropy' });
 await model.fit(x, y, { epochs: 3, batchSize: 32, verbose: 0, shuffle: false });
 
-// Any IOHandler works: 'file://…' in Node, 'localstorage://…' in a browser.
+// Any IOHandler or URL works: 'indexeddb://…' in a browser, a handler of your own in Node.
 let saved: tf.io.ModelArtifacts | undefined;
-await model.save(tf.io.withSaveHandler(async (artifacts) => {
+const inMemory = tf.io.withSaveHandler(async (artifacts) => {
   saved = artifacts;
   return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-}), { includeOptimizer: true });
-const restored = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+});
+await model.save(checksummed(inMemory), { includeOptimizer: true });
+const restored = await tfl.loadLayersModel(checksummed(tf.io.fromMemory(saved!)));
 const loaded = restored.optimizer as typeof optimizer;
 console.log(`optimizer after loading: ${loaded.getClassName()}, ${loaded.iterations} steps`);
 
@@ -31,3 +33,9 @@ const more = { epochs: 2, batchSize: 32, verbose: 0 as const, shuffle: false };
 const original = (await model.fit(x, y, more)).history.loss as number[];
 const reloaded = (await restored.fit(x, y, more)).history.loss as number[];
 console.log(`losses after reloading equal the original's: ${original.every((l, i) => l === reloaded[i])} (${reloaded.map((l) => l.toFixed(4)).join(', ')})`);
+
+// One flipped bit in the saved weights, and loading refuses.
+const damaged = new Uint8Array((saved!.weightData as ArrayBuffer).slice(0));
+damaged[100]! ^= 4;
+const refused = await tfl.loadLayersModel(checksummed(tf.io.fromMemory({ ...saved!, weightData: damaged.buffer }))).catch((e: Error) => e.message);
+console.log(`a damaged copy: ${String(refused)}`);
