@@ -212,6 +212,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   for (const dtype of ['float64', 'float32'] as const) {
     const r = runSoak({ steps, checkEvery, dtype });
     const heap = r.heapGrowth === undefined ? 'heap not measured' : `heap growth ${(r.heapGrowth / 1024).toFixed(0)} KiB`;
-    console.log(`${dtype}: ${r.steps} steps, ${r.checkpoints} checkpoints agree bit for bit, max |x| ${r.maxAbsParam.toFixed(3)}, ${heap}, ${r.seconds.toFixed(1)} s`);
+    const torch = r.torchDifference === undefined ? '' : `, torch transcription within ${r.torchDifference.toExponential(1)}`;
+    console.log(`${dtype}: ${r.steps} steps, ${r.checkpoints} checkpoints agree bit for bit${torch}, max |x| ${r.maxAbsParam.toFixed(3)}, ${heap}, ${r.seconds.toFixed(1)} s`);
   }
 }
