@@ -106,6 +106,23 @@ describe('createOrtTrainer', () => {
     await trainer.release();
   });
 
+  it('keeps parameters, gradients and states in one arena, where the SIMD step updates them without copies', async () => {
+    const trainer = await createOrtTrainer({ model: classifierModel(), optimizer: { amsgrad: true }, ort, sessionOptions });
+    const arrays = [...Object.values(trainer.parameters), ...Object.values(trainer.gradients)];
+    for (const s of Object.values(trainer.states)) arrays.push(s.m, s.v, s.vMax!);
+    const buffer = arrays[0]!.buffer;
+    expect(arrays.every((a) => a.buffer === buffer)).toBe(true);
+    expect(buffer.byteLength).toBeGreaterThan(arrays.reduce((n, a) => n + a.byteLength, 0));
+    // no two arrays overlap
+    const spans = arrays.map((a) => [a.byteOffset, a.byteOffset + a.byteLength] as const).sort((x, y) => x[0] - y[0]);
+    expect(spans.every(([start], k) => k === 0 || start >= spans[k - 1]![1])).toBe(true);
+    // and the model's own initial values were copied, not adopted
+    expect(trainer.training.parameters.every((p) => p.initial !== trainer.parameters[p.name])).toBe(true);
+    await trainer.step(classifierBatch(6, 1));
+    expect(trainer.training.parameters.some((p) => p.initial.some((x, i) => x !== trainer.parameters[p.name]![i]))).toBe(true);
+    await trainer.release();
+  });
+
   it('resumes from a checkpoint bit for bit', async () => {
     const model = classifierModel();
     const options = { model, optimizer: { lr: 0.03, amsgrad: true, weightDecay: 0.05 }, schedule: (t: number) => 0.5 + 0.1 * t, ort, sessionOptions };
@@ -120,11 +137,14 @@ describe('createOrtTrainer', () => {
     const lossesB: number[] = [];
     for (let i = 3; i < 6; i++) lossesB.push(await b.step(classifierBatch(8, i)));
     expect(snapshot(b)).toEqual(snapshot(a));
-    // the loaded values went into the arrays ONNX Runtime reads
+    // the loaded values went into the arrays ONNX Runtime reads and AdamW updates
     const W = b.parameters['fc1.weight'];
+    const M = b.states['fc1.weight']!.m;
     b.loadCheckpoint(saved);
     expect(b.parameters['fc1.weight']).toBe(W);
+    expect(b.states['fc1.weight']!.m).toBe(M);
     expect(b.stepCount).toBe(3);
+    expect(b.states['fc1.weight']!.step).toBe(3);
     await a.release();
     await b.release();
   });

@@ -3,7 +3,6 @@ import {
   firstNonFinite as firstNonFiniteIndex,
   adamwStepNamed,
   clipByGlobalNormInPlace,
-  initAdamWNamed,
   noDecayRule,
   resolveAdamWOptions,
   type AdamWOptions,
@@ -14,6 +13,7 @@ import {
 } from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
+import { allocateTrainingArrays, copyStatesInto } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
@@ -173,20 +173,17 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
   const rules: ParamRule[] = [noDecayRule(options.exclude === undefined ? DEFAULT_NO_DECAY : exactPatterns(options.exclude))];
   const parameterNames = new Set(training.parameters.map((p) => p.name));
 
-  const parameters: Record<string, ParameterArray> = {};
-  const gradients: Record<string, ParameterArray> = {};
+  const initial = Object.fromEntries(training.parameters.map((p) => [p.name, p.initial]));
+  const { parameters, gradients, states } = allocateTrainingArrays(initial, optimizer, rules);
   const paramTensors: Record<string, Tensor> = {};
   const fetches: Record<string, Tensor> = {};
   const lossArray = training.lossDataType === 11 ? new Float64Array(1) : new Float32Array(1);
   fetches[training.loss] = new ort.Tensor(ortTypeOf(training.lossDataType), lossArray, []);
   for (const p of training.parameters) {
     const type = ortTypeOf(p.dataType);
-    parameters[p.name] = p.initial;
-    gradients[p.name] = p.dataType === 11 ? new Float64Array(p.initial.length) : new Float32Array(p.initial.length);
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
-  let states = initAdamWNamed(parameters, optimizer, rules);
   let stepCount = 0;
   let busy = false;
 
@@ -265,9 +262,9 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     loadCheckpoint(bytes) {
       idle('load a checkpoint');
       const restored = restoreCheckpoint(bytes, training, parameters, states);
-      // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads).
+      // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads and AdamW updates).
       for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
-      states = restored.states;
+      copyStatesInto(states, restored.states);
       stepCount = restored.stepCount;
     },
 
