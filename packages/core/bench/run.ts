@@ -89,6 +89,9 @@ interface PureRow {
   copiesMs: number;
   inPlacePlusCopiesMs: number;
   pureOverInPlacePlusCopies: number;
+  /** The copies and then the in-place step on them, timed together. */
+  copiesThenInPlaceMs: number;
+  pureOverCopiesThenInPlace: number;
 }
 interface ParallelRow {
   dtype: string;
@@ -182,6 +185,14 @@ async function benchLarge(workers: number) {
               pair.dst.set(pair.src);
             },
             copyRepeated: () => pairs[0]!.dst.set(pairs[0]!.src),
+            // The copies the pure step must make, then the in-place step on
+            // them, as one task: the pure step's budget. (The sum of the two
+            // fastest samples timed apart would be lower than any one sample
+            // of both together.)
+            copiesThenInPlace: () => {
+              const p = params.slice();
+              adamwStepInPlace(p, grads, { step: state.step, m: state.m.slice(), v: state.v.slice() });
+            },
             // The copies the pure step must make: new params, m and v.
             copies: () => {
               params.slice();
@@ -242,6 +253,8 @@ async function benchLarge(workers: number) {
         copiesMs: t.copies!.minMs,
         inPlacePlusCopiesMs: budget,
         pureOverInPlacePlusCopies: t.pure!.minMs / budget,
+        copiesThenInPlaceMs: t.copiesThenInPlace!.minMs,
+        pureOverCopiesThenInPlace: t.pure!.minMs / t.copiesThenInPlace!.minMs,
       });
       parallel.push({
         dtype,
@@ -507,7 +520,13 @@ async function main(): Promise<void> {
   for (const dtype of ['float32', 'float64']) ratioRow(dtype, 'parallel', `parallel step, ${workers + 1} threads, pool arrays`);
   for (const dtype of ['float32', 'float64']) {
     const r = large.pure.find((x) => x.dtype === dtype && x.elements === n8)!;
-    summary.push({ metric: `${dtype} pure step, ${label}: time / (in-place + its 3 array copies)`, value: r.pureOverInPlacePlusCopies, unit: '×', goal: '≤ 1', met: r.pureOverInPlacePlusCopies <= 1 });
+    summary.push({
+      metric: `${dtype} pure step, ${label}: time / (its 3 array copies, then the in-place step, timed together)`,
+      value: r.pureOverCopiesThenInPlace,
+      unit: '×',
+      goal: '≤ 1',
+      met: r.pureOverCopiesThenInPlace <= 1,
+    });
   }
   for (const r of tfjs) {
     summary.push({ metric: `per element: tf.train.adam (${r.backend}) / core in-place, float32 1M`, value: r.coreFasterBy, unit: '×', goal: r.backend === 'cpu' ? '≥ 50' : '> 1', met: r.backend === 'cpu' ? r.coreFasterBy >= 50 : r.coreFasterBy > 1 });
@@ -557,7 +576,7 @@ async function main(): Promise<void> {
   const out = [
     renderRecords('Memory bandwidth (dst.set(src), three pairs in turn); bound = 3.5 × copy', large.bandwidth, ['dtype', 'elements', 'copyMs', 'copyMedianMs', 'copyRepeatedMs', 'boundMs', 'copyGBps']),
     renderRecords('In-place step', large.inPlace, ['dtype', 'elements', 'kernel', 'ms', 'medianMs', 'nsPerElement', 'ratioToBound', 'medianRatioToBound']),
-    renderRecords('Pure step against in-place + the three copies it makes', large.pure, ['dtype', 'elements', 'pureMs', 'inPlaceMs', 'copiesMs', 'pureOverInPlacePlusCopies']),
+    renderRecords('Pure step against in-place + the three copies it makes', large.pure, ['dtype', 'elements', 'pureMs', 'copiesThenInPlaceMs', 'pureOverCopiesThenInPlace', 'inPlaceMs', 'copiesMs', 'pureOverInPlacePlusCopies']),
     renderRecords('Parallel step (pool arrays) against one thread (arena arrays)', large.parallel, ['dtype', 'elements', 'threads', 'ms', 'singleThreadMs', 'speedup', 'ratioToBound']),
     renderRecords('Driver design (ordinary arrays): chunk size, whole arrays, kernel alone', design, ['dtype', 'elements', 'variant', 'slotKiB', 'ms', 'nsPerElement', 'ratioToBound']),
     renderRecords('Parallel step by size (pool arrays, every length sharded) against one thread on the same arrays', crossover, ['dtype', 'elements', 'threads', 'ms', 'singleThreadMs', 'speedup']),
