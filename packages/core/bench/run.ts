@@ -144,7 +144,23 @@ interface SummaryRow {
   met: boolean | null;
 }
 
+/**
+ * Runs the scalar loop on both element types until the engine has settled on
+ * optimized code for it: timed cold, its first calls on a few million
+ * elements would measure the engine's tiers and deoptimizations rather than
+ * the loop.
+ */
+function warmScalarLoop(): void {
+  for (const Ctor of CTORS) {
+    const p = filled(new Ctor(1 << 16), 1, 1);
+    const g = filled(new Ctor(1 << 16), 2, 0.1);
+    const s = initAdamW(p);
+    for (let k = 0; k < 40; k++) adamwStepInPlaceWith('scalar', p, g, s);
+  }
+}
+
 async function benchLarge(workers: number) {
+  warmScalarLoop();
   const bandwidth: BandwidthRow[] = [];
   const inPlace: InPlaceRow[] = [];
   const pure: PureRow[] = [];
