@@ -20,7 +20,7 @@ export {
   type AdamWKernelChoice,
 } from './simd/select.js';
 export { adamwStepInPlaceWith } from './simd/step-with.js';
-export { createAdamWArena, type AdamWArena } from './simd/arena.js';
+export { ADAMW_ARENA_MAX_BYTES, createAdamWArena, type AdamWArena } from './simd/arena.js';
 export { initSGDW, sgdwStep, sgdwStepInPlace, type SGDWOptions, type SGDWState } from './sgdw/sgdw.js';
 export {
   DEFAULT_NO_DECAY,

@@ -55,18 +55,16 @@
 (module
   (import "env" "memory" (memory 1)) ;; memory import (scripts/build-wasm.mjs makes it shared for the second build)
 
-  ;; Flags that the plain loops leave out (all of them).
-  (global $optional i32 (i32.const 127))
-
+  ;; Every flag is work the plain loops leave out: any flag set takes the full loop.
   (func (export "adamw_f32")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $u i32) (param $n i32)
-    (if (i32.and (i32.load (i32.const 0)) (global.get $optional))
+    (if (i32.load (i32.const 0))
       (then (call $adamw_f32_full (local.get $p) (local.get $g) (local.get $m) (local.get $v) (local.get $u) (local.get $n)))
       (else (call $adamw_f32_plain (local.get $p) (local.get $g) (local.get $m) (local.get $v) (local.get $u) (local.get $n)))))
 
   (func (export "adamw_f64")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $u i32) (param $n i32)
-    (if (i32.and (i32.load (i32.const 0)) (global.get $optional))
+    (if (i32.load (i32.const 0))
       (then (call $adamw_f64_full (local.get $p) (local.get $g) (local.get $m) (local.get $v) (local.get $u) (local.get $n)))
       (else (call $adamw_f64_plain (local.get $p) (local.get $g) (local.get $m) (local.get $v) (local.get $u) (local.get $n)))))
 

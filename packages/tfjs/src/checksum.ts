@@ -84,17 +84,10 @@ function verified(artifacts: tf.io.ModelArtifacts, where: string): tf.io.ModelAr
   return out;
 }
 
-function saveHandlerFor(target: string | tf.io.IOHandler): tf.io.IOHandler {
+function handlerFor(target: string | tf.io.IOHandler, use: 'save' | 'load'): tf.io.IOHandler {
   if (typeof target !== 'string') return target;
-  const handlers = tf.io.getSaveHandlers(target);
-  if (handlers.length === 0) throw new Error(`checksummed: no tfjs save handler is registered for '${target}'`);
-  return handlers[0]!;
-}
-
-function loadHandlerFor(target: string | tf.io.IOHandler): tf.io.IOHandler {
-  if (typeof target !== 'string') return target;
-  const handlers = tf.io.getLoadHandlers(target);
-  if (handlers.length === 0) throw new Error(`checksummed: no tfjs load handler is registered for '${target}'`);
+  const handlers = use === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
+  if (handlers.length === 0) throw new Error(`checksummed: no tfjs ${use} handler is registered for '${target}'`);
   return handlers[0]!;
 }
 
@@ -126,7 +119,7 @@ export function checksummed(target: string | tf.io.IOHandler): tf.io.IOHandler {
   const name = typeof target === 'string' ? `'${target}'` : 'the checkpoint';
   return {
     save: async (artifacts: tf.io.ModelArtifacts) => {
-      const inner = saveHandlerFor(target);
+      const inner = handlerFor(target, 'save');
       if (typeof inner.save !== 'function') throw new TypeError('checksummed: the wrapped handler cannot save');
       return inner.save({
         ...artifacts,
@@ -134,7 +127,7 @@ export function checksummed(target: string | tf.io.IOHandler): tf.io.IOHandler {
       });
     },
     load: async () => {
-      const inner = loadHandlerFor(target);
+      const inner = handlerFor(target, 'load');
       if (typeof inner.load !== 'function') throw new TypeError('checksummed: the wrapped handler cannot load');
       return verified(await inner.load(), `loading ${name}`);
     },

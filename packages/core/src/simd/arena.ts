@@ -25,8 +25,8 @@ export interface AdamWArena {
   initAdamW<T extends FloatArray>(params: T, options?: AdamWOptions): AdamWState<T>;
 }
 
-/** The most a wasm32 memory can hold, less the driver's head. */
-const MAX_CAPACITY = 2 ** 32 - 65536;
+/** The largest capacity {@link createAdamWArena} accepts: what a 32-bit WebAssembly memory holds, less the driver's head. */
+export const ADAMW_ARENA_MAX_BYTES = 2 ** 32 - 65536;
 
 /**
  * An {@link AdamWArena} of `capacityBytes` (fixed: a WebAssembly memory that
@@ -47,8 +47,8 @@ const MAX_CAPACITY = 2 ** 32 - 65536;
  * @throws RangeError for a capacity that is not a positive integer below 4 GiB.
  */
 export function createAdamWArena(capacityBytes: number): AdamWArena {
-  if (!Number.isSafeInteger(capacityBytes) || capacityBytes <= 0 || capacityBytes > MAX_CAPACITY) {
-    throw new RangeError(`arena capacity must be an integer number of bytes in [1, ${MAX_CAPACITY}], got ${String(capacityBytes)}`);
+  if (!Number.isSafeInteger(capacityBytes) || capacityBytes <= 0 || capacityBytes > ADAMW_ARENA_MAX_BYTES) {
+    throw new RangeError(`arena capacity must be an integer number of bytes in [1, ${ADAMW_ARENA_MAX_BYTES}], got ${String(capacityBytes)}`);
   }
   let buffer: ArrayBufferLike;
   let start: number;

@@ -1,8 +1,14 @@
-import { createAdamWArena, initAdamWNamed, type AdamWOptions, type AdamWState, type ParamRule } from '@adamw/core';
+import {
+  ADAMW_ARENA_MAX_BYTES,
+  createAdamWArena,
+  initAdamWNamed,
+  optionsFor,
+  resolveAdamWOptions,
+  type AdamWOptions,
+  type AdamWState,
+  type ParamRule,
+} from '@adamw/core';
 import type { ParameterArray } from './trainer.js';
-
-/** The most an arena holds (a 32-bit WebAssembly memory, less what the kernel keeps for itself). */
-const ARENA_LIMIT = 2 ** 32 - 2 * 65536;
 
 /** The arrays a trainer owns: what ONNX Runtime reads (parameters), writes (gradients), and the AdamW states. */
 export interface TrainingArrays {
@@ -14,35 +20,38 @@ export interface TrainingArrays {
 /**
  * Parameters (copies of `initial`), zeroed gradients and fresh AdamW states,
  * all in one AdamW arena when they fit in one: the SIMD kernel then updates
- * them where they are, with no copies in and out of its memory, which halves
- * the time of the optimizer step. ONNX Runtime reads and writes them in place
- * through tensors over the same memory. Larger models get ordinary arrays.
- * The options are checked (through `initAdamWNamed`) before anything else.
+ * them where they are, with no copies in and out of its memory (about a fifth
+ * less time per update on an MNIST-sized model). ONNX Runtime reads and
+ * writes them in place through tensors over the same memory. Larger models
+ * get ordinary arrays. Every parameter's options are checked before anything
+ * is allocated.
  */
 export function allocateTrainingArrays(
   initial: Readonly<Record<string, ParameterArray>>,
   optimizer: AdamWOptions,
   rules: readonly ParamRule[],
 ): TrainingArrays {
-  const ordinary = initAdamWNamed(initial, optimizer, rules);
   // Per parameter: itself, its gradient, m, v, and vMax with AMSGrad; 64 bytes of alignment each.
   let bytes = 0;
-  for (const [name, p] of Object.entries(initial)) bytes += (ordinary[name]!.vMax === undefined ? 4 : 5) * (p.byteLength + 64);
+  for (const [name, p] of Object.entries(initial)) {
+    const { amsgrad } = resolveAdamWOptions(optionsFor(name, optimizer, rules));
+    bytes += (amsgrad ? 5 : 4) * (p.byteLength + 64);
+  }
   const parameters: Record<string, ParameterArray> = {};
   const gradients: Record<string, ParameterArray> = {};
-  if (bytes === 0 || bytes > ARENA_LIMIT) {
+  if (bytes === 0 || bytes > ADAMW_ARENA_MAX_BYTES) {
     for (const [name, p] of Object.entries(initial)) {
       parameters[name] = p.slice();
       gradients[name] = p instanceof Float64Array ? new Float64Array(p.length) : new Float32Array(p.length);
     }
-    return { parameters, gradients, states: ordinary };
+    return { parameters, gradients, states: initAdamWNamed(parameters, optimizer, rules) };
   }
   const arena = createAdamWArena(bytes);
   const states: Record<string, AdamWState<ParameterArray>> = {};
   for (const [name, p] of Object.entries(initial)) {
     parameters[name] = arena.copyOf(p);
     gradients[name] = p instanceof Float64Array ? arena.float64(p.length) : arena.float32(p.length);
-    states[name] = arena.initAdamW(parameters[name]!, { amsgrad: ordinary[name]!.vMax !== undefined });
+    states[name] = arena.initAdamW(parameters[name]!, optionsFor(name, optimizer, rules));
   }
   return { parameters, gradients, states };
 }
