@@ -450,23 +450,32 @@ describe('memory', () => {
       const grads = arena ? arena.copyOf(new Float32Array(values(n, 2, 4, -4))) : new Float32Array(values(n, 2, 4, -4));
       const state = arena ? arena.initAdamW(params, { amsgrad: true }) : initAdamW(params, { amsgrad: true });
       const options = { amsgrad: true };
-      adamwStepInPlace(params, grads, state, options);
-      gc();
+      // Steady state: enough calls first for the engine to optimize the step's code, whose
+      // baseline tiers allocate temporaries that optimized code does not.
+      for (let i = 0; i < 30; i++) adamwStepInPlace(params, grads, state, options);
       const used = () => {
         const u = process.memoryUsage();
         return u.heapUsed + u.arrayBuffers;
       };
-      const base = used();
-      let growth = 0;
-      // Each call leaves about 2 KB of short-lived option and plan objects; 20 calls keep that well
-      // under the bound even when a busy machine delays the young-generation collection.
-      for (let i = 0; i < 20; i++) {
-        adamwStepInPlace(params, grads, state, options);
-        growth = Math.max(growth, used() - base);
-      }
+      // The largest growth over a window of 20 steps, from a collected heap. Each call leaves a few
+      // KB of short-lived option and plan objects (and, on ordinary arrays, about 20 bytes inside
+      // V8 for each TypedArray.prototype.set of a chunk copy); what else the process allocates meanwhile (the
+      // test runner's own messages on a busy machine) can inflate one window, so the smallest of
+      // three windows counts: an allocation that grows with the arrays would show in every one.
+      const windowPeak = () => {
+        gc();
+        const base = used();
+        let peak = 0;
+        for (let i = 0; i < 20; i++) {
+          adamwStepInPlace(params, grads, state, options);
+          peak = Math.max(peak, used() - base);
+        }
+        return peak;
+      };
+      const growth = Math.min(windowPeak(), windowPeak(), windowPeak());
       // One copy of one array would be 4 MiB; 20 steps stay far below even a tenth of that.
       expect(growth).toBeLessThan(256 * 1024);
-      expect(state.step).toBe(21);
+      expect(state.step).toBe(90);
     });
   }
 });
