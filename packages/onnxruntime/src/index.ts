@@ -1,9 +1,12 @@
 /**
- * `@adamw/onnxruntime`: train ONNX models with the stock `onnxruntime-node`
- * InferenceSession. The backward pass is written out of standard ONNX
+ * `@adamw/onnxruntime`: train ONNX models with the stock ONNX Runtime
+ * InferenceSession of `onnxruntime-web` (browsers and Node) or
+ * `onnxruntime-node`. The backward pass is written out of standard ONNX
  * operators ({@link buildTrainingModel}), ONNX Runtime runs forward and
  * backward in one `session.run`, and `@adamw/core`'s AdamW step updates the
- * parameters in place ({@link createOrtTrainer}).
+ * parameters in place ({@link createOrtTrainer}). This entry imports nothing
+ * from Node; file helpers and `onnxruntime-node` as the default runtime are
+ * in `@adamw/onnxruntime/node`.
  *
  * @packageDocumentation
  */
@@ -24,7 +27,7 @@ export {
   type ParameterArray,
 } from './trainer/trainer.js';
 export type { ExportOptions } from './trainer/forward.js';
-export { loadCheckpointFile, saveCheckpointFile } from './trainer/files.js';
+export { loadCheckpointFile, saveCheckpointFile } from './deprecated.js';
 export { CHECKPOINT_FORMAT } from './trainer/checkpoint.js';
 export type { Dim } from './graph/values.js';
 export type { FloatDataType } from './proto/tensor.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { createOrtTrainer, loadCheckpointFile, saveCheckpointFile } from '../src/index.js';
+import { createOrtTrainer, loadCheckpointFile, saveCheckpointFile } from '../src/node.js';
 import { classifierBatch, classifierModel } from './helpers/mlp.js';
 
 const sessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };

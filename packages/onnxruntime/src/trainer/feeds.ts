@@ -1,9 +1,9 @@
-import type { Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-common';
 import type { ModelInput } from '../autodiff/build.js';
 import { dataTypeName } from '../proto/tensor.js';
 import { DataType } from '../proto/types.js';
 
-/** ONNX element types and the names onnxruntime-node's Tensor uses for them. */
+/** ONNX element types and the names ONNX Runtime's Tensor uses for them. */
 const ORT_TYPES: Readonly<Record<number, Tensor.Type>> = {
   [DataType.FLOAT]: 'float32',
   [DataType.DOUBLE]: 'float64',
@@ -23,7 +23,7 @@ const ORT_TYPES: Readonly<Record<number, Tensor.Type>> = {
 /** The onnxruntime Tensor type name of an ONNX element type. */
 export function ortTypeOf(dataType: number): Tensor.Type {
   const t = ORT_TYPES[dataType];
-  if (t === undefined) throw new TypeError(`ONNX element type ${dataTypeName(dataType)} has no onnxruntime-node tensor type`);
+  if (t === undefined) throw new TypeError(`ONNX element type ${dataTypeName(dataType)} has no ONNX Runtime tensor type`);
   return t;
 }
 

@@ -11,18 +11,15 @@ import {
   type ParamRule,
   type Schedule,
 } from '@adamw/core';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays, copyStatesInto } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
+import { resolveOrt, type OrtModule } from './ort-module.js';
 
-/** The parts of the `onnxruntime-node` module the trainer uses. */
-export interface OrtModule {
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-  Tensor: new (type: Tensor.Type, data: Tensor.DataType, dims?: readonly number[]) => Tensor;
-}
+export type { OrtModule };
 
 /** A flat parameter array: float32 models train Float32Arrays, float64 models Float64Arrays. */
 export type ParameterArray = Float32Array | Float64Array;
@@ -49,7 +46,13 @@ export interface OrtTrainerOptions {
   loss?: string;
   /** Initializers to train (default: every float initializer). */
   trainable?: readonly string[];
-  /** The `onnxruntime-node` module to use. Default: `await import('onnxruntime-node')`. */
+  /**
+   * The ONNX Runtime module to train with: `import * as ort from
+   * 'onnxruntime-web'` (browsers and Node) or `from 'onnxruntime-node'`.
+   * Required: in Node the main entry still falls back to `onnxruntime-node`
+   * with a deprecation warning, which the next minor version removes;
+   * `createOrtTrainer` from `@adamw/onnxruntime/node` defaults to it.
+   */
   ort?: OrtModule;
   /** Session options for both sessions (training and evaluation). */
   sessionOptions?: InferenceSession.SessionOptions;
@@ -99,11 +102,6 @@ export interface OrtTrainer {
 
 const TRAINER_KEYS = ['model', 'optimizer', 'exclude', 'schedule', 'clipGlobalNorm', 'loss', 'trainable', 'ort', 'sessionOptions'];
 
-async function loadOrt(): Promise<OrtModule> {
-  const mod = (await import('onnxruntime-node')) as unknown as OrtModule & { default?: OrtModule };
-  return mod.InferenceSession ? mod : mod.default!;
-}
-
 function checkTrainerOptions(options: OrtTrainerOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('createOrtTrainer needs an options object');
   for (const key of Object.keys(options)) {
@@ -143,7 +141,10 @@ function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterAr
  * Runtime reads the arrays without copying, gradients land in preallocated
  * output tensors passed as `session.run`'s fetches, and `@adamw/core`'s
  * step rewrites the parameter arrays in place, so nothing is allocated per
- * step beyond what ONNX Runtime does internally. With the torch convention:
+ * step beyond what ONNX Runtime does internally. (onnxruntime-web copies
+ * inputs into its WebAssembly memory and results out of it on every run;
+ * the results are copied into the same gradient arrays.) With the torch
+ * convention:
  *
  * ```text
  * g ← ∂loss/∂θ               (ONNX Runtime, one run)
@@ -155,15 +156,17 @@ function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterAr
  *
  * @example
  * ```ts
- * const trainer = await createOrtTrainer({ model: bytes, optimizer: { lr: 1e-3, weightDecay: 0.01 } });
+ * import * as ort from 'onnxruntime-web'; // or 'onnxruntime-node'
+ *
+ * const trainer = await createOrtTrainer({ model: bytes, ort, optimizer: { lr: 1e-3, weightDecay: 0.01 } });
  * const loss = await trainer.step({ x: new ort.Tensor('float32', xs, [32, 784]), y: new ort.Tensor('int64', ys, [32]) });
- * writeFileSync('trained.onnx', trainer.exportModel());
+ * const trained = trainer.exportModel(); // ONNX bytes
  * ```
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   checkTrainerOptions(options);
   const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
-  const ort = options.ort ?? (await loadOrt());
+  const ort = await resolveOrt(options.ort);
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
   let evalSession: InferenceSession | undefined;
