@@ -4,16 +4,25 @@ import semver from 'semver';
 import { readManifest, type PublicPackage } from './workspace.js';
 
 /**
+ * Optional peers a consumer of the package installs anyway, because the
+ * smoke scripts use them: both ONNX Runtimes for `@adamw/onnxruntime`.
+ */
+const SMOKE_OPTIONAL_PEERS: Readonly<Record<string, readonly string[]>> = {
+  '@adamw/onnxruntime': ['onnxruntime-node', 'onnxruntime-web'],
+};
+
+/**
  * Registry packages a user of `pkg` installs next to it: its peer
  * dependencies (at the version this repository tests with, when that version
- * is in the peer range) and, for tfjs, a backend to run on and tfjs-layers
- * (which registers the gradients `minimize` needs).
+ * is in the peer range; optional ones only where the smoke scripts use them)
+ * and, for tfjs, a backend to run on and tfjs-layers (which registers the
+ * gradients `minimize` needs).
  */
 export function consumerExtras(pkg: PublicPackage): Record<string, string> {
   const manifest = readManifest(pkg.dir);
   const extras: Record<string, string> = {};
   for (const [peer, range] of Object.entries(manifest.peerDependencies ?? {})) {
-    if (manifest.peerDependenciesMeta?.[peer]?.optional) continue;
+    if (manifest.peerDependenciesMeta?.[peer]?.optional && !SMOKE_OPTIONAL_PEERS[pkg.name]?.includes(peer)) continue;
     const tested = manifest.devDependencies?.[peer];
     extras[peer] = tested && semver.valid(tested) && semver.satisfies(tested, range) ? tested : range;
   }

@@ -39,7 +39,8 @@ export const PUBLIC_PACKAGES: readonly PublicPackage[] = [
     frameworkPeers: ['@tensorflow/tfjs-core'],
     importEffect: 'registers AdamW with tf.serialization so that tf.loadLayersModel can rebuild a saved optimizer',
   },
-  { name: '@adamw/onnxruntime', dir: 'packages/onnxruntime', role: 'adapter', frameworkPeers: ['onnxruntime-node'] },
+  // The main entry's types are onnxruntime-common's; the runtimes (onnxruntime-web, onnxruntime-node) are optional peers.
+  { name: '@adamw/onnxruntime', dir: 'packages/onnxruntime', role: 'adapter', frameworkPeers: ['onnxruntime-common'] },
 ];
 
 /** The fields of package.json this suite reads. */

@@ -21,6 +21,15 @@ describe.each(PUBLIC_PACKAGES)('$name, packed', (pkg) => {
     expect(stray).toEqual([]);
   });
 
+  it('ships every file its exports map points at (every entry, both formats)', () => {
+    const { files } = packedOrThrow(pkg.name);
+    const targets = (x: unknown): string[] =>
+      typeof x === 'string' ? [x] : x !== null && typeof x === 'object' ? Object.values(x).flatMap(targets) : [];
+    const exported = targets(readManifest(pkg.dir).exports).map((t) => t.replace(/^\.\//, ''));
+    expect(exported.length).toBeGreaterThan(4);
+    expect(exported.filter((f) => !files.includes(f))).toEqual([]);
+  });
+
   it('replaces workspace: ranges with real versions in the packed package.json', async () => {
     const packed = packedOrThrow(pkg.name);
     const text = await readFromTarball(packed, 'package.json');

@@ -106,19 +106,28 @@ describe('@adamw/tfjs, installed from its tarball with the core tarball and tfjs
   });
 });
 
-describe('@adamw/onnxruntime, installed from its tarball with the core tarball and onnxruntime-node (no install scripts)', () => {
+describe('@adamw/onnxruntime, installed from its tarball with the core tarball, onnxruntime-node (no install scripts) and onnxruntime-web', () => {
   const pkg = publicPackage('@adamw/onnxruntime');
-  it("imports (ESM and CommonJS) and takes one training step of torch's exported model at torch's loss", async () => {
+  it("imports (ESM and CommonJS, main and /node entries) and takes one training step of torch's exported model at torch's loss, on either runtime", async () => {
     const { esm, cjs } = await runBoth(pkg);
     expect(esm.resolved).toMatch(/node_modules\/@adamw\/onnxruntime\/dist\/index\.js$/);
     expect(cjs.resolved).toMatch(/node_modules\/@adamw\/onnxruntime\/dist\/index\.cjs$/);
+    expect(esm.resolvedNode).toMatch(/node_modules\/@adamw\/onnxruntime\/dist\/node\.js$/);
+    expect(cjs.resolvedNode).toMatch(/node_modules\/@adamw\/onnxruntime\/dist\/node\.cjs$/);
     const { expectedLoss } = smokeFixture().json;
     for (const result of [esm, cjs]) {
-      expect(result.stepCount).toBe(1);
-      expect(result.changed).toBeGreaterThan(0);
-      expect(Math.abs((result.loss as number) - expectedLoss)).toBeLessThan(1e-5 * Math.abs(expectedLoss));
+      expect(result.files).toBe(true);
+      for (const run of ['node', 'web', 'nodeEntry', 'deprecatedDefault']) {
+        const r = result[run] as { loss: number; stepCount: number; changed: number };
+        expect(r.stepCount, run).toBe(1);
+        expect(r.changed, run).toBeGreaterThan(0);
+        expect(Math.abs(r.loss - expectedLoss), run).toBeLessThan(1e-5 * Math.abs(expectedLoss));
+      }
     }
-    expect(esm.loss).toBe(cjs.loss);
+    expect(esm.node).toEqual(cjs.node);
+    expect(esm.nodeEntry).toEqual(esm.node);
+    expect(esm.deprecatedDefault).toEqual(esm.node);
+    expect(cjs.deprecatedDefault).toEqual(cjs.node);
   });
 });
 
