@@ -35,7 +35,8 @@ export interface ServedSite {
 
 /**
  * Serves `files` from memory on 127.0.0.1 (a free port), `/` being
- * `/index.html`; any other path is a 404. Nothing is cached by the browser.
+ * `/index.html`; any other path is a 404 (`/favicon.ico` an empty 204).
+ * Nothing is cached by the browser.
  */
 export async function serveFiles(files: SiteFiles, options: ServeOptions = {}): Promise<ServedSite> {
   const server: Server = createServer((req, res) => {
@@ -46,6 +47,12 @@ export async function serveFiles(files: SiteFiles, options: ServeOptions = {}): 
     if (options.crossOriginIsolated) {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';
+    }
+    if (body === undefined && path === '/favicon.ico') {
+      // Chromium asks for one on every page; an empty answer keeps the console clean.
+      res.writeHead(204, headers);
+      res.end();
+      return;
     }
     if (body === undefined) {
       res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
