@@ -33,10 +33,10 @@ function lcg(n: number, seed: number, scale = 1): Float32Array {
  * other blocking read end in `readSync`) while `inside()` says so.
  */
 function countSyncReads(inside: () => boolean): { reads: () => number; restore: () => void } {
-  const backend = tf.backend() as tf.KernelBackend & { readSync: (dataId: object) => unknown };
+  const backend = tf.backend();
   const original = backend.readSync;
   let reads = 0;
-  backend.readSync = function (this: unknown, dataId: object) {
+  backend.readSync = function (this: tf.KernelBackend, dataId: object) {
     if (inside()) reads++;
     return original.call(this, dataId);
   };
