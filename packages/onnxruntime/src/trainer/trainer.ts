@@ -15,6 +15,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays, copyStatesInto } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
 import { resolveOrt, type OrtModule } from './ort-module.js';
@@ -44,8 +45,14 @@ export interface OrtTrainerOptions {
   clipGlobalNorm?: number;
   /** The value to differentiate (default: the model's only output). */
   loss?: string;
-  /** Initializers to train (default: every float initializer). */
-  trainable?: readonly string[];
+  /**
+   * The parameters to train: names or patterns (`@adamw/core`'s
+   * `NamePattern`: a substring, a RegExp or a predicate) matched against the
+   * model's float initializers; the rest stay frozen, with no gradient
+   * output, no optimizer state, and their values untouched. Default: every
+   * float initializer the loss depends on.
+   */
+  trainable?: NamePattern | readonly NamePattern[];
   /**
    * The ONNX Runtime module to train with: `import * as ort from
    * 'onnxruntime-web'` (browsers and Node) or `from 'onnxruntime-node'`.
@@ -165,7 +172,7 @@ function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterAr
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
+  const training = buildTraining(options.model, { loss: options.loss, trainable: resolveTrainable(options.model, options.trainable) });
   const ort = await resolveOrt(options.ort);
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
