@@ -1,0 +1,62 @@
+// The page side of the onnxruntime-web adapters: the ONNX Runtime runners of
+// ../../ort/, run with onnxruntime-web on the execution provider asked for.
+// The default onnxruntime-web build has the wasm and WebGPU providers; its
+// WebAssembly binary is fetched from `wasmPaths`.
+import * as ort from 'onnxruntime-web';
+import { expose } from '../../browser/in-page';
+import type { TrajectoryFixture } from '../../fixtures';
+import { runOnnxTrainingOnOrt } from '../../ort/onnx-training';
+import { runTrajectoryOnOrt } from '../../ort/trajectory';
+import type { OnnxTrainingFixture } from '../../read/onnx-training';
+import { toPlain } from './transport';
+
+/** The execution providers the adapters run on. */
+export type OrtWebProvider = 'wasm' | 'webgpu';
+
+/** Where the page finds ONNX Runtime's WebAssembly files, and on which provider it trains. */
+export interface RunSetup {
+  wasmPaths: string;
+  provider: OrtWebProvider;
+}
+
+/** What the page reports besides the results: the runtime it really ran. */
+export interface RuntimeInfo {
+  version: string;
+  /** Whether ONNX Runtime created a WebGPU device (only when the provider is 'webgpu'). */
+  webgpuDevice: boolean;
+}
+
+function setUp({ wasmPaths }: RunSetup): void {
+  ort.env.wasm.wasmPaths = wasmPaths;
+  // One thread, as torch made the fixtures (threads would also need a cross-origin isolated page).
+  ort.env.wasm.numThreads = 1;
+}
+
+function sessionOptions({ provider }: RunSetup) {
+  return { executionProviders: [provider], intraOpNumThreads: 1, interOpNumThreads: 1 };
+}
+
+async function runtimeInfo({ provider }: RunSetup): Promise<RuntimeInfo> {
+  const device = provider === 'webgpu' ? await (ort.env.webgpu as { device?: unknown }).device : undefined;
+  return { version: ort.env.versions.web ?? '', webgpuDevice: device !== undefined && device !== null };
+}
+
+export const api = expose({
+  trajectory: async ({ setup, fixture }: { setup: RunSetup; fixture: TrajectoryFixture }) => {
+    setUp(setup);
+    const r = await runTrajectoryOnOrt(fixture, { ort, sessionOptions: sessionOptions(setup) });
+    return { losses: r.losses, params: toPlain(r.params), runtime: await runtimeInfo(setup) };
+  },
+  onnxTraining: async ({ setup, fixture }: { setup: RunSetup; fixture: OnnxTrainingFixture }) => {
+    setUp(setup);
+    const r = await runOnnxTrainingOnOrt(fixture, { ort, sessionOptions: sessionOptions(setup) });
+    return {
+      gradients: { loss: r.gradients.loss, grads: toPlain(r.gradients.grads) },
+      losses: r.losses,
+      params: toPlain(r.params),
+      ...(r.buffers ? { buffers: toPlain(r.buffers) } : {}),
+      ...(r.changedFrozen ? { changedFrozen: r.changedFrozen } : {}),
+      runtime: await runtimeInfo(setup),
+    };
+  },
+});
