@@ -27,6 +27,11 @@ export interface TrajectoryAdapter {
    * tolerance, and the result line says so.
    */
   computeDtype?: Dtype;
+  /**
+   * Fixture dtypes the adapter cannot run, each with the reason: those
+   * fixtures are skipped for it (a SKIP line says why) instead of failing.
+   */
+  unsupported?: Partial<Record<Dtype, string>>;
   run(fixture: TrajectoryFixture): Promise<TrajectoryResult>;
   /**
    * Trains an `adamw-onnx-training/1` fixture's ONNX model: gradients at the

@@ -68,6 +68,16 @@ async function onnxCapable(names: readonly string[], adaptersDir: string): Promi
   return out;
 }
 
+/** The adapters among `names` that declare `dtype` fixtures unsupported, with their reasons. */
+async function unsupportedFor(names: readonly string[], dtype: Dtype, adaptersDir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const name of names) {
+    const why = (await loadTrajectoryAdapter(name, adaptersDir).catch(() => undefined))?.unsupported?.[dtype];
+    if (why !== undefined) out.set(name, why);
+  }
+  return out;
+}
+
 function seconds(start: number): string {
   return `${((performance.now() - start) / 1000).toFixed(2)} s`;
 }
@@ -163,6 +173,15 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
           ? [CORE_ADAPTER_NAME]
           : trajectoryAdapters;
     if (kind === 'onnx-training') names = await onnxCapable(names, adaptersDir);
+    if (fixture.format === 'adamw-trajectory/1' && names.length > 0) {
+      const unsupported = await unsupportedFor(names, fixture.dtype, adaptersDir);
+      for (const [name, why] of unsupported) io.out(`SKIP  ${label} × ${name}: ${why}`);
+      names = names.filter((n) => !unsupported.has(n));
+      if (names.length === 0) {
+        skipped++;
+        continue;
+      }
+    }
     if (names.length === 0) {
       skipped++;
       const why =

@@ -134,6 +134,18 @@ describe('CLI with trajectory adapters', () => {
     expect(out.join('\n')).toContain('kaput');
   });
 
+  it('skips, with its reason, the fixtures of a dtype an adapter declares unsupported', async () => {
+    const f64 = listFixtures('trajectory').filter((f) => f.endsWith('-f64.json.gz')).slice(0, 1);
+    const f32 = listFixtures('trajectory').filter((f) => f.endsWith('-f32.json.gz')).slice(0, 1);
+    const source = echoSource(0).replace("name: 'echo',", "name: 'echo', unsupported: { float64: 'no doubles here' },");
+    const dir = adaptersDir({ 'echo.mjs': source });
+    const { io, out } = capture();
+    expect(await main([...f32, ...f64], io, dir)).toBe(0);
+    expect(out.filter((l) => l.startsWith('PASS'))).toHaveLength(1);
+    expect(out).toContainEqual(expect.stringMatching(/^SKIP {2}trajectories\/\S+-f64 × echo: no doubles here$/));
+    expect(out.at(-1)).toBe('1 checks: 1 passed, 0 failed, 1 fixtures skipped');
+  });
+
   it('skips trajectory fixtures when no trajectory adapter is present', async () => {
     const dir = adaptersDir({});
     const { io, out } = capture();
