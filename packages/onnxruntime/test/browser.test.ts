@@ -100,7 +100,7 @@ function expectTorchLikeTraining(result: PageResult): void {
 
 function sizes(files: Record<string, number>): string {
   return Object.entries(files)
-    .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)} kB`)
+    .map(([name, bytes]) => `${name} ${(bytes / 1000).toFixed(1)} kB`)
     .join(', ');
 }
 

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 const trainer = await createOrtTrainer({
   model: readFileSync(new URL('./classifier.onnx', import.meta.url)),
   loss: 'loss',
+  ort,
   optimizer: { lr: 0.01, weightDecay: 0.01 },
 });
 // A batch of 64 points in three classes, by the angle of each point.

@@ -22,6 +22,7 @@ const feedsOf = (start: number, count: number) => ({
 const options = {
   model,
   loss: 'loss', // the model also outputs its logits
+  ort,
   optimizer: { lr: 0.02, weightDecay: 0.01 },
   schedule: cosineAnnealing(epochs * (rows / batch)),
   clipGlobalNorm: 5,
