@@ -32,8 +32,9 @@ const config = {
   entryPointStrategy: 'packages',
   entryPoints: present.map((name) => `../../packages/${name}`),
   packageOptions: {
-    // Each package's public entry points: trainer also has a Node-only one
-    // (the other packages' "did not match any files" warnings about it are expected).
+    // Each package's public entry points: trainer and onnxruntime also have a
+    // Node-only one, src/node.ts (the other packages' "did not match any files"
+    // warnings about it are expected).
     entryPoints: ['src/index.ts', 'src/node*.ts'],
     tsconfig: 'tsconfig.json',
     // The packages' READMEs link files relative to themselves; the guides

@@ -12,6 +12,8 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
+  // WebAssembly compiles while it downloads only when served as what it is.
+  '.wasm': 'application/wasm',
 };
 
 /** A running server and the URL it answers on. */
