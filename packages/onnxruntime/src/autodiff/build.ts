@@ -381,6 +381,8 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     ...statisticOutputs,
   ];
   if (neededOpset > opset) {
+    const read = new Set<string>([...graph.node.flatMap((n) => n.input ?? []), ...graph.output.map((o) => o.name ?? '')]);
+    for (const node of nodes) withLabel(node, () => ruleOf(OPERATORS, node)?.raiseOpset?.(node, opset, neededOpset, (v) => read.has(v)));
     const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')!;
     entry.version = neededOpset;
     // Opsets 15 and later belong to IR version 8 or later.

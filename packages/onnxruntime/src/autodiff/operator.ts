@@ -18,6 +18,14 @@ interface OperatorBase {
    * Absent: the outputs stay unknown unless the model's `value_info` says.
    */
   readonly infer?: InferRule;
+  /**
+   * Rewrites a node of this operator in place for a higher opset, when the
+   * builder raises the model's because a gradient needs a newer operator
+   * form (ScatterND with a reduction). Absent: the node means the same at
+   * the higher opset. `used` says whether a value is read by a node or is
+   * a graph output.
+   */
+  raiseOpset?(node: NodeProto, from: number, to: number, used: (value: string) => boolean): void;
 }
 
 /** An operator whose inputs can carry gradients. */

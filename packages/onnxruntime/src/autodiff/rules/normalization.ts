@@ -1,6 +1,6 @@
 import { dimsOf, elemOf, norm } from '../../graph/shape-rules.js';
 import { staticSize, type Dim } from '../../graph/values.js';
-import { floatAttr, intAttr, nodeLabel } from '../../proto/attributes.js';
+import { floatAttr, intAttr, makeAttribute, nodeLabel } from '../../proto/attributes.js';
 import { DataType } from '../../proto/types.js';
 import type { ForwardContext, GradContext } from '../context.js';
 import type { DifferentiableOperator, OperatorRule } from '../operator.js';
@@ -128,6 +128,16 @@ const batchNorm: DifferentiableOperator = {
     return { types: (node.output ?? []).map((_, i) => ({ elemType: t, dims: i === 0 ? dimsOf(env, x) : [channels] })) };
   },
   differentiable: () => [0, 1, 2],
+  raiseOpset(node, from, to, used) {
+    // Opset 13's training form has five outputs (the last two unused by torch's exports); from 14 an attribute says so and three remain.
+    if (from >= 14 || to < 14 || !batchNormTraining(node, from)) return;
+    const outs = node.output ?? [];
+    if (outs.slice(3).some((o) => o !== '' && used(o))) {
+      throw new Error('its saved_mean/saved_var outputs are used, and opset 14 has no such outputs');
+    }
+    node.output = outs.slice(0, 3);
+    node.attribute = [...(node.attribute ?? []).filter((a) => a.name !== 'training_mode'), makeAttribute('training_mode', 1)];
+  },
   forward(ctx) {
     const [x, , , runningMean, runningVar] = [0, 1, 2, 3, 4].map((i) => ctx.input(i));
     if (!batchNormTraining(ctx.node, ctx.opset) || !ctx.isConstantInitializer(runningMean) || !ctx.isConstantInitializer(runningVar)) return;
