@@ -180,10 +180,10 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
 
   it('an operator without a gradient rule between a parameter and the loss, naming operator and node', () => {
     const spec = mlpSpec();
-    spec.nodes.splice(1, 0, { op: 'Sin', inputs: ['y'], outputs: ['ys'], name: 'wobble' });
+    spec.nodes.splice(1, 0, { op: 'Mish', inputs: ['y'], outputs: ['ys'], name: 'wobble' });
     spec.nodes[2]!.inputs = ['ys', 't'];
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/no gradient rule for operator Sin \(Sin node 'wobble'\)/);
+    expect(() => buildTrainingModel(bytes)).toThrow(/no gradient rule for operator Mish \(Mish node 'wobble'\)/);
     expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
   });
 
@@ -196,8 +196,8 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
 
   it('accepts operators without rules off the gradient path', () => {
     const spec = mlpSpec();
-    // the target goes through Sin: no parameter is involved, so no gradient is needed
-    spec.nodes.unshift({ op: 'Sin', inputs: ['t0'], outputs: ['t'] });
+    // the target goes through Mish: no parameter is involved, so no gradient is needed
+    spec.nodes.unshift({ op: 'Mish', inputs: ['t0'], outputs: ['t'] });
     spec.inputs = [spec.inputs![0]!, { name: 't0', type: 'float32', dims: ['batch', 2] }];
     expect(buildTraining(makeModel(spec)).parameters).toHaveLength(2);
   });

@@ -1,13 +1,15 @@
 import { GraphEmitter } from '../graph/emitter.js';
-import { inferGraphValues, type GraphValues } from '../graph/infer.js';
+import { inferGraphValues, inferNode, type GraphValues } from '../graph/infer.js';
 import { staticDims, type Dim, type ValueType } from '../graph/values.js';
 import { nodeLabel } from '../proto/attributes.js';
 import { decodeModel, encodeModel } from '../proto/codec.js';
 import { dataTypeName, readFloatTensor, tensorDims, type FloatDataType } from '../proto/tensor.js';
-import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/types.js';
+import { DataType, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/types.js';
 import { sumToShape } from './broadcast.js';
-import type { GradContext, GradRule } from './context.js';
-import { GRADIENT_RULES } from './rules/index.js';
+import type { BatchStatistics, ForwardContext, GradContext } from './context.js';
+import type { DifferentiableOperator } from './operator.js';
+import { reachability, ruleOf } from './reach.js';
+import { OPERATORS } from './rules/index.js';
 
 /** Options of {@link buildTrainingModel}. */
 export interface TrainingModelOptions {
@@ -58,14 +60,18 @@ export interface TrainingModel {
   inputs: ModelInput[];
   /** Mask outputs of training-mode Dropout nodes (extra outputs of the training model). */
   dropoutMasks: string[];
+  /**
+   * The batch statistics of each training-mode BatchNormalization (extra
+   * outputs of the training model, after the masks), from which the trainer
+   * updates the running statistics.
+   */
+  batchStatistics: BatchStatistics[];
   /** Default-domain opset of the training model (raised to 16 when a rule needs it). */
   opset: number;
 }
 
 const MIN_OPSET = 13;
 const FLOAT_TYPES: ReadonlySet<number> = new Set([DataType.FLOAT, DataType.DOUBLE]);
-/** Element types a gradient can flow through (parameters themselves are FLOAT or DOUBLE). */
-const DIFFERENTIABLE_TYPES: ReadonlySet<number> = new Set([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);
 
 /** The default-domain opset of a model (throws when it has none or one older than 13). */
 export function defaultOpset(model: ModelProto): number {
@@ -113,21 +119,8 @@ function namesIn(model: ModelProto): Set<string> {
   return used;
 }
 
-function ruleFor(node: NodeProto): GradRule | undefined {
-  const domain = node.domain ?? '';
-  if (domain !== '' && domain !== 'ai.onnx') return undefined;
-  return GRADIENT_RULES.get(node.opType ?? '');
-}
-
 function operatorName(node: NodeProto): string {
   return node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.${node.opType}` : (node.opType ?? '?');
-}
-
-/** Index sets of a node's differentiable inputs (all of them for an unknown operator). */
-function differentiableInputs(node: NodeProto): readonly number[] {
-  const rule = ruleFor(node);
-  if (rule) return rule.differentiable(node);
-  return (node.input ?? []).map((_, i) => i);
 }
 
 /** Picks and checks the loss value. */
@@ -179,75 +172,12 @@ function requestedTrainable(initializers: Map<string, TensorProto>, requested: r
   });
 }
 
-/** Which values depend on the sources, and which nodes lie between them and the loss, through differentiable inputs. */
-interface Reach {
-  /** Values computed (differentiably) from a source. */
-  tracked: Set<string>;
-  /** Values the loss depends on differentiably, among the tracked ones. */
-  needed: Set<string>;
-  /** Nodes with a tracked differentiable input and a needed output, in reverse order. */
-  active: NodeProto[];
-}
-
-/**
- * Names a node reads from the enclosing graph inside its subgraphs (the
- * bodies of If, Loop, Scan): they are inputs too, only implicit ones.
- */
-function implicitInputs(node: NodeProto): string[] {
-  const out: string[] = [];
-  const visit = (graphs: readonly GraphProto[]): void => {
-    for (const g of graphs) {
-      for (const n of g.node ?? []) {
-        for (const i of n.input ?? []) if (i) out.push(i);
-        visit(subgraphsOf(n));
-      }
-    }
-  };
-  visit(subgraphsOf(node));
-  return out;
-}
-
-function subgraphsOf(node: NodeProto): GraphProto[] {
-  const out: GraphProto[] = [];
-  for (const a of node.attribute ?? []) {
-    if (a.g) out.push(a.g);
-    if (a.graphs) out.push(...a.graphs);
-  }
-  return out;
-}
-
-function reachability(nodes: readonly NodeProto[], values: GraphValues, sources: ReadonlySet<string>, loss: string): Reach {
-  const tracked = new Set<string>(sources);
-  // Inputs through which a gradient may flow: the rule's, or for an operator
-  // without a rule every input, implicit ones included (so it is reported).
-  const flowing = (node: NodeProto): string[] => {
-    if (ruleFor(node)) return differentiableInputs(node).map((i) => node.input?.[i] ?? '');
-    return [...(node.input ?? []), ...implicitInputs(node)];
-  };
-  for (const node of nodes) {
-    if (flowing(node).some((name) => tracked.has(name))) {
-      for (const o of node.output ?? []) {
-        const t = values.types.get(o)?.elemType ?? 0;
-        if (o && (t === 0 || DIFFERENTIABLE_TYPES.has(t) || !ruleFor(node))) tracked.add(o);
-      }
-    }
-  }
-  const needed = new Set<string>([loss]);
-  const active: NodeProto[] = [];
-  for (let k = nodes.length - 1; k >= 0; k--) {
-    const node = nodes[k]!;
-    if (!(node.output ?? []).some((o) => needed.has(o) && tracked.has(o))) continue;
-    const inputs = flowing(node).filter((name) => tracked.has(name));
-    if (inputs.length === 0) continue;
-    for (const name of inputs) needed.add(name);
-    active.push(node);
-  }
-  return { tracked, needed, active };
-}
+/** The summed gradients reaching each value, as the backward pass is written. */
+type GradParts = Map<string, string[]>;
 
 /**
  * Builds the training model and reports its parameters and inputs. See
- * {@link buildTrainingModel} for what the model computes.
+ * {@link buildTrainingBytes} for what the model computes.
  */
 export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelOptions): TrainingModel {
   const opts = checkOptions(options);
@@ -271,19 +201,19 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     const floats = floatInitializers(initializers);
     if (floats.length === 0) throw new Error('the model has no FLOAT or DOUBLE initializers to train');
     const names = new Set(floats.map((t) => t.name!));
-    const conservative = inferGraphValues(graph, opset, names);
+    const conservative = inferGraphValues(graph, opset, OPERATORS, names);
     const lossName = chooseLoss(model, conservative, opts.loss, producers).name;
-    const reach = reachability(nodes, conservative, names, lossName);
+    const reach = reachability(OPERATORS, nodes, conservative, names, lossName);
     trainable = floats.filter((t) => reach.needed.has(t.name!));
     if (trainable.length === 0) {
       throw new Error(`the loss '${lossName}' does not depend on any float initializer through operators that carry gradients`);
     }
   }
   const trainableNames = new Set(trainable.map((t) => t.name!));
-  const values = inferGraphValues(graph, opset, trainableNames);
+  const values = inferGraphValues(graph, opset, OPERATORS, trainableNames);
   const loss = chooseLoss(model, values, opts.loss, producers);
-  const { tracked, active } = reachability(nodes, values, trainableNames, loss.name);
-  const unsupported = active.filter((n) => ruleFor(n) === undefined);
+  const { tracked, active } = reachability(OPERATORS, nodes, values, trainableNames, loss.name);
+  const unsupported = active.filter((n) => ruleOf(OPERATORS, n)?.kind !== 'differentiable');
   if (unsupported.length > 0) {
     const list = unsupported.map((n) => `${operatorName(n)} (${nodeLabel(n)})`).join(', ');
     throw new Error(`no gradient rule for operator ${list}, which lies between the parameters and the loss '${loss.name}'`);
@@ -296,39 +226,28 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     used.add(gradName);
   }
   const e = new GraphEmitter(used, opset);
-  const gradParts = new Map<string, string[]>();
+  const gradParts: GradParts = new Map();
   let neededOpset = opset;
   const dropoutMasks: string[] = [];
+  const batchStatistics: BatchStatistics[] = [];
+  const memo = new Map<NodeProto, Map<string, unknown>>();
 
   const lossT = loss.type.elemType;
   const lossDims = staticDims(loss.type.dims)!;
   gradParts.set(loss.name, [e.constant(lossT, lossDims, [1])]);
 
   const typeOf = (name: string): ValueType => values.types.get(name) ?? { elemType: 0, dims: null };
-  for (const node of active) {
-    const rule = ruleFor(node)!;
+  const forwardContext = (node: NodeProto): ForwardContext => {
     const label = nodeLabel(node);
-    const diff = new Set(differentiableInputs(node));
-    e.scope = node.name || `${node.opType}`;
     const fail = (message: string): never => {
       throw new Error(`${label}: ${message}`);
     };
-    const summed = new Map<number, string | undefined>();
-    const ctx: GradContext = {
+    const ctx: ForwardContext = {
       node,
       e,
       opset,
       input: (i) => node.input?.[i] || undefined,
-      output: (i) => node.output?.[i] ?? fail(`has no output ${i}`),
-      gradOut(i) {
-        if (summed.has(i)) return summed.get(i);
-        const name = node.output?.[i];
-        const parts = name ? gradParts.get(name) : undefined;
-        const g = parts === undefined || parts.length === 0 ? undefined : e.sum(parts);
-        summed.set(i, g);
-        return g;
-      },
-      wants: (i) => diff.has(i) && tracked.has(node.input?.[i] ?? ''),
+      output: (i) => node.output?.[i] || fail(`has no output ${i}`),
       type: typeOf,
       elemType(name) {
         const t = typeOf(name).elemType;
@@ -342,34 +261,82 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
         return d!;
       },
       constant: (name) => (name ? values.consts.get(name) : undefined),
-      forwardOutput(i, hint) {
-        const outs = node.output ?? (node.output = []);
-        while (outs.length <= i) outs.push('');
-        if (!outs[i]) {
-          outs[i] = e.fresh(hint);
-          const first = typeOf(outs[0]!);
-          if (node.opType === 'Dropout') values.types.set(outs[i]!, { elemType: DataType.BOOL, dims: first.dims });
-          else if (node.opType === 'MaxPool') values.types.set(outs[i]!, { elemType: DataType.INT64, dims: first.dims });
-          else values.types.set(outs[i]!, typeOf(node.input![0]!));
-        }
-        if (node.opType === 'Dropout' && i === 1 && !dropoutMasks.includes(outs[i]!)) dropoutMasks.push(outs[i]!);
-        return outs[i]!;
-      },
-      requireOpset(version) {
-        neededOpset = Math.max(neededOpset, version);
+      isConstantInitializer: (name) => name !== undefined && initializers.has(name) && !trainableNames.has(name),
+      exposeBatchStatistics: (stats) => void batchStatistics.push(stats),
+      once<T>(key: string, f: () => T): T {
+        let m = memo.get(node);
+        if (m === undefined) memo.set(node, (m = new Map()));
+        if (!m.has(key)) m.set(key, f());
+        return m.get(key) as T;
       },
       fail,
-      unbroadcast(g, x, y) {
-        return sumToShape(e, g, ctx.dims(y), x, ctx.dims(x));
-      },
     };
-    let grads: (string | undefined)[];
+    return ctx;
+  };
+  const withLabel = <T>(node: NodeProto, f: () => T): T => {
+    const label = nodeLabel(node);
     try {
-      grads = rule.backward(ctx);
+      return f();
     } catch (err) {
       if (err instanceof Error && !err.message.includes(label)) err.message = `${label}: ${err.message}`;
       throw err;
     }
+  };
+
+  // What the training model computes besides gradients (batch statistics), for every node.
+  for (const node of nodes) {
+    const rule = ruleOf(OPERATORS, node);
+    if (rule?.kind !== 'differentiable' || rule.forward === undefined) continue;
+    e.scope = node.name || `${node.opType}`;
+    withLabel(node, () => rule.forward!(forwardContext(node)));
+  }
+
+  for (const node of active) {
+    const rule = ruleOf(OPERATORS, node) as DifferentiableOperator;
+    const base = forwardContext(node);
+    const summed = new Map<number, string | undefined>();
+    const gradOut = (i: number): string | undefined => {
+      if (!summed.has(i)) {
+        const name = node.output?.[i];
+        const parts = name ? gradParts.get(name) : undefined;
+        summed.set(i, parts === undefined || parts.length === 0 ? undefined : e.sum(parts));
+      }
+      return summed.get(i);
+    };
+    e.scope = node.name || `${node.opType}`;
+    // A node whose outputs receive no gradient contributes nothing: skipped.
+    const outputs = rule.gradientOutputs?.(node) ?? [0];
+    if (outputs.every((i) => gradOut(i) === undefined)) continue;
+    const diff = new Set(rule.differentiable(node));
+    const ctx: GradContext = {
+      ...base,
+      get g() {
+        return gradOut(0) ?? base.fail('internal: output 0 receives no gradient');
+      },
+      gradOut,
+      wants: (i) => diff.has(i) && tracked.has(node.input?.[i] ?? ''),
+      forwardOutput(i, hint) {
+        if (!rule.extraOutputs?.includes(i)) base.fail(`internal: output ${i} is not one the rule may add`);
+        const outs = node.output ?? (node.output = []);
+        while (outs.length <= i) outs.push('');
+        if (!outs[i]) {
+          outs[i] = e.fresh(hint);
+          const inferred = inferNode(node, { opset, type: (n) => (n ? values.types.get(n) : undefined), constant: (n) => (n ? values.consts.get(n) : undefined) }, OPERATORS);
+          values.types.set(outs[i]!, inferred.types?.[i] ?? { elemType: 0, dims: null });
+        }
+        return outs[i]!;
+      },
+      exposeDropoutMask(mask) {
+        if (!dropoutMasks.includes(mask)) dropoutMasks.push(mask);
+      },
+      requireOpset(version) {
+        neededOpset = Math.max(neededOpset, version);
+      },
+      unbroadcast(g, x, y) {
+        return sumToShape(e, g, ctx.dims(y), x, ctx.dims(x));
+      },
+    };
+    const grads = withLabel(node, () => rule.backward(ctx));
     grads.forEach((g, i) => {
       if (g === undefined || !ctx.wants(i)) return;
       const name = node.input![i]!;
@@ -402,12 +369,20 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
   graph.input = [...dataInputs, ...trainable.map((t) => valueInfo(t.name!, t.dataType!, tensorDims(t)))];
   graph.node = [...nodes, ...e.nodes];
   const lossInfo = (graph.output ?? []).find((o) => o.name === loss.name) ?? valueInfo(loss.name, lossT, lossDims);
+  const statisticOutputs = batchStatistics.flatMap((s) => {
+    const t = initializers.get(s.runningMean)!;
+    const dims = tensorDims(t);
+    return [valueInfo(s.mean, t.dataType ?? 0, dims), valueInfo(s.variance, t.dataType ?? 0, dims)];
+  });
   graph.output = [
     lossInfo,
     ...gradOutputs,
     ...dropoutMasks.map((m) => valueInfo(m, DataType.BOOL, values.types.get(m)?.dims ?? null)),
+    ...statisticOutputs,
   ];
   if (neededOpset > opset) {
+    const read = new Set<string>([...graph.node.flatMap((n) => n.input ?? []), ...graph.output.map((o) => o.name ?? '')]);
+    for (const node of nodes) withLabel(node, () => ruleOf(OPERATORS, node)?.raiseOpset?.(node, opset, neededOpset, (v) => read.has(v)));
     const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')!;
     entry.version = neededOpset;
     // Opsets 15 and later belong to IR version 8 or later.
@@ -426,6 +401,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
       return { name: v.name!, dataType: t.elemType, dims: t.dims };
     }),
     dropoutMasks,
+    batchStatistics,
     opset,
   };
 }
@@ -433,7 +409,9 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
 /**
  * Builds a training model from an ONNX model whose output is a scalar
  * loss (for example `torch.onnx.export` of a module that returns its loss,
- * in training mode, opset 13 or newer).
+ * in training mode, opset 13 or newer), and returns its bytes;
+ * {@link buildTraining} returns them together with what was built (the
+ * parameters, inputs and extra outputs).
  *
  * The returned model runs on a stock ONNX Runtime (only standard ONNX
  * operators are added). Its inputs are the forward model's inputs followed
@@ -444,10 +422,13 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
  * 2. `<name>_grad` for each parameter: ∂loss/∂parameter, same type and
  *    shape (zeros when the loss does not depend on it);
  * 3. the mask of every training-mode Dropout (the node's `mask` output,
- *    added when the model had none), so a run can be inspected or replayed.
+ *    added when the model had none), so a run can be inspected or replayed;
+ * 4. the batch mean and unbiased batch variance of every training-mode
+ *    BatchNormalization, from which the trainer updates the running
+ *    statistics as torch does.
  *
  * The gradients come from reverse-mode differentiation, written node by
- * node with the rules listed in the package README (operator coverage).
+ * node with the rules listed in the package README (supported operators).
  * Every check happens before anything is built: an operator without a rule
  * on the way from a parameter to the loss, a loss that is not a scalar,
  * a trainable name that is not a float initializer. Each throws an Error
@@ -455,12 +436,22 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
  *
  * @example
  * ```ts
- * const training = buildTrainingModel(readFileSync('mlp-loss.onnx'));
+ * const training = buildTrainingBytes(readFileSync('mlp-loss.onnx'));
  * const session = await ort.InferenceSession.create(training);
  * const out = await session.run({ x, y, 'fc.weight': w, 'fc.bias': b });
  * out['fc.weight_grad']; // ∂loss/∂fc.weight
  * ```
  */
-export function buildTrainingModel(forwardModel: Uint8Array, options?: TrainingModelOptions): Uint8Array {
+export function buildTrainingBytes(forwardModel: Uint8Array, options?: TrainingModelOptions): Uint8Array {
   return buildTraining(forwardModel, options).model;
+}
+
+/**
+ * The former name of {@link buildTrainingBytes}.
+ *
+ * @deprecated Use {@link buildTrainingBytes} (same arguments, same bytes);
+ * this name goes away in the next minor version.
+ */
+export function buildTrainingModel(forwardModel: Uint8Array, options?: TrainingModelOptions): Uint8Array {
+  return buildTrainingBytes(forwardModel, options);
 }

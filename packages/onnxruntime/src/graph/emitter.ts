@@ -82,6 +82,12 @@ export class GraphEmitter {
     return this.op('ReduceSum', [x, axesInput], { keepdims: keepdims ? 1 : 0, noop_with_empty_axes: noopWithEmptyAxes ? 1 : undefined });
   }
 
+  /** ReduceMean over constant `axes` (an attribute before opset 18, an input from 18). */
+  reduceMean(x: string, axes: readonly number[], keepdims: boolean): string {
+    if (this.opset >= 18) return this.op('ReduceMean', [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
+    return this.op('ReduceMean', [x], { axes: [...axes], keepdims: keepdims ? 1 : 0 });
+  }
+
   unsqueeze(x: string, axes: readonly number[] | string): string {
     return this.op('Unsqueeze', [x, typeof axes === 'string' ? axes : this.ints(axes)]);
   }
