@@ -31,3 +31,4 @@ export { CHECKPOINT_FORMAT } from './trainer/checkpoint.js';
 export type { Dim } from './graph/values.js';
 export type { FloatDataType } from './proto/tensor.js';
 export { DataType } from './proto/types.js';
+export { readInitializers } from './trainer/initializers.js';

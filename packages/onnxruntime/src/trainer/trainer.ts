@@ -3,6 +3,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
 import { createRunningStatistics } from './running-statistics.js';
@@ -37,8 +38,14 @@ export interface OrtTrainerOptions {
   clipGlobalNorm?: number;
   /** The value to differentiate (default: the model's only output). */
   loss?: string;
-  /** Initializers to train (default: every float initializer). */
-  trainable?: readonly string[];
+  /**
+   * The parameters to train: names or patterns (`@adamw/core`'s
+   * `NamePattern`: a substring, a RegExp or a predicate) matched against the
+   * model's float initializers; the rest stay frozen, with no gradient
+   * output, no optimizer state, and their values untouched. Default: every
+   * float initializer the loss depends on.
+   */
+  trainable?: NamePattern | readonly NamePattern[];
   /** The `onnxruntime-node` module to use. Default: `await import('onnxruntime-node')`. */
   ort?: OrtModule;
   /** Session options for both sessions (training and evaluation). */
@@ -143,7 +150,7 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   const { config, protocol } = checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
+  const training = buildTraining(options.model, { loss: options.loss, trainable: resolveTrainable(options.model, options.trainable) });
   const ort = options.ort ?? (await loadOrt());
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
