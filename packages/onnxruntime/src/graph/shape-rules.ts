@@ -109,3 +109,29 @@ export function reduceDims(x: Dim[] | null, axes: number[] | undefined | 'dynami
   const set = new Set(axes.map((a) => norm(a, x.length)));
   return keep ? x.map((d, i) => (set.has(i) ? 1 : d)) : x.filter((_, i) => !set.has(i));
 }
+
+/**
+ * A constant rearranged: element k of the result (row major, `dims`) is
+ * element `source(coordinates of k)` (a flat index) of `c`.
+ */
+export function rearranged(c: ConstValue, dims: readonly number[], source: (coords: readonly number[]) => number): ConstValue {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const coords = new Array<number>(dims.length).fill(0);
+  const data: number[] = [];
+  for (let k = 0; k < n; k++) {
+    let rest = k;
+    for (let i = dims.length - 1; i >= 0; i--) {
+      coords[i] = rest % dims[i]!;
+      rest = Math.floor(rest / dims[i]!);
+    }
+    data.push(c.data[source(coords)]!);
+  }
+  return { dims: [...dims], data };
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(dims: readonly number[]): number[] {
+  const out = new Array<number>(dims.length).fill(1);
+  for (let i = dims.length - 2; i >= 0; i--) out[i] = out[i + 1]! * dims[i + 1]!;
+  return out;
+}

@@ -1,4 +1,4 @@
-import { axesOf, dimsOf, elemOf, norm, sameShape, single } from '../../graph/shape-rules.js';
+import { axesOf, dimsOf, elemOf, norm, rearranged, sameShape, single, stridesOf } from '../../graph/shape-rules.js';
 import type { InferRule } from '../../graph/infer.js';
 import { broadcastDims, normalizeAxis, staticDims, staticSize, type ConstValue, type Dim } from '../../graph/values.js';
 import { intAttr, intsAttr, stringAttr } from '../../proto/attributes.js';
@@ -99,7 +99,11 @@ const transpose: DifferentiableOperator = {
     const xDims = dimsOf(env, x);
     if (xDims === null) return single(elemOf(env, x), null);
     const perm = intsAttr(node, 'perm') ?? xDims.map((_, i) => xDims.length - 1 - i);
-    return single(elemOf(env, x), perm.map((p) => xDims[p] ?? null));
+    const out = perm.map((p) => xDims[p] ?? null);
+    const c = env.constant(x);
+    if (c === undefined) return single(elemOf(env, x), out);
+    const strides = stridesOf(c.dims);
+    return single(elemOf(env, x), out, rearranged(c, out as number[], (coords) => coords.reduce((acc, v, i) => acc + v * strides[perm[i]!]!, 0)));
   },
   differentiable: () => [0],
   backward(ctx) {
@@ -206,22 +210,28 @@ const sliceInfer: InferRule = (node, env) => {
   if (!starts || !ends || (ins[3] && !axes) || (ins[4] && !steps)) return single(t, xDims.map(() => null));
   const out: Dim[] = [...xDims];
   const axisList = axes ?? starts.map((_, i) => i);
-  let c: ConstValue | undefined = env.constant(x);
+  const c = env.constant(x);
+  const first = xDims.map(() => 0);
+  const stride = xDims.map(() => 1);
+  let foldable = c !== undefined;
   axisList.forEach((a0, k) => {
     const a = norm(a0, xDims.length);
     const d = xDims[a];
     const step = steps?.[k] ?? 1;
     if (typeof d !== 'number' || step === 0) {
       out[a] = null;
-      c = undefined;
+      foldable = false;
       return;
     }
     const [s, e] = clampSlice(starts[k]!, ends[k]!, step, d);
-    const len = Math.max(0, Math.ceil((e - s) / step));
-    out[a] = len;
-    if (c && xDims.length === 1) c = { dims: [len], data: Array.from({ length: len }, (_, i) => c!.data[s + i * step]!) };
+    out[a] = Math.max(0, Math.ceil((e - s) / step));
+    first[a] = s;
+    stride[a] = step;
   });
-  return single(t, out, xDims.length === 1 ? c : undefined);
+  if (!foldable || !staticDims(out)) return single(t, out);
+  // A small constant (a shape or pads vector, a mask) is folded.
+  const strides = stridesOf(c!.dims);
+  return single(t, out, rearranged(c!, out as number[], (coords) => coords.reduce((acc, v, i) => acc + (first[i]! + v * stride[i]!) * strides[i]!, 0)));
 };
 
 /**
