@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { buildTraining, buildTrainingModel, DIFFERENTIABLE_OPERATORS } from '../src/index.js';
+import { buildTraining, buildTrainingBytes, buildTrainingModel, DIFFERENTIABLE_OPERATORS } from '../src/index.js';
 import { decodeModel, encodeModel } from '../src/proto/codec.js';
 import { AttributeType } from '../src/proto/types.js';
 import { makeModel, type ModelSpec } from './helpers/onnx.js';
@@ -259,5 +259,106 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
       outputs: [{ name: 'loss', type: 'float32', dims: [] }],
     };
     expect(() => buildTrainingModel(makeModel(spec))).toThrow(/MatMul node 'mm': the rank of 'x' is unknown/);
+  });
+});
+
+describe('buildTrainingBytes', () => {
+  it('returns the bytes buildTraining builds; buildTrainingModel, its former name, returns the same', () => {
+    const bytes = makeModel(mlpSpec());
+    expect(buildTrainingBytes(bytes)).toEqual(buildTraining(bytes).model);
+    expect(buildTrainingModel(bytes)).toEqual(buildTrainingBytes(bytes));
+  });
+});
+
+describe('operators whose form changes with the opset, and subgraphs', () => {
+  /** Σ BatchNorm(table[ids]) in opset 13's five-output training form: Gather's gradient raises the opset to 16. */
+  function batchNormAfterGather(): Uint8Array {
+    return makeModel({
+      opset: 13,
+      nodes: [
+        { op: 'Gather', inputs: ['table', 'ids'], outputs: ['e'] },
+        { op: 'BatchNormalization', inputs: ['e', 'scale', 'bias', 'mean', 'var'], outputs: ['y', 'm1', 'v1', 'sm', 'sv'], name: 'bn' },
+        { op: 'ReduceSum', inputs: ['y'], outputs: ['s'], attrs: { keepdims: 0 } },
+        { op: 'Mul', inputs: ['s', 's'], outputs: ['loss'] },
+      ],
+      inputs: [{ name: 'ids', type: 'int64', dims: [4] }],
+      initializers: [
+        { name: 'table', type: 'float32', dims: [5, 2], values: [0.1, -0.2, 0.3, 0.9, -0.5, 0.6, 0.7, -0.8, 0.2, 0.4] },
+        { name: 'scale', type: 'float32', dims: [2], values: [1.5, 0.5] },
+        { name: 'bias', type: 'float32', dims: [2], values: [0.1, -0.1] },
+        { name: 'mean', type: 'float32', dims: [2], values: [0, 0] },
+        { name: 'var', type: 'float32', dims: [2], values: [1, 1] },
+      ],
+      outputs: [{ name: 'loss', type: 'float32', dims: [] }],
+    });
+  }
+
+  it('rewrites opset 13\'s training-mode BatchNormalization for opset 16 (training_mode, three outputs)', async () => {
+    const t = buildTraining(batchNormAfterGather(), { trainable: ['table', 'scale'] });
+    expect(t.opset).toBe(16);
+    const bn = decodeModel(t.model).graph!.node!.find((n) => n.name === 'bn')!;
+    expect(bn.output).toEqual(['y', 'm1', 'v1']);
+    expect(bn.attribute!.find((a) => a.name === 'training_mode')?.i).toBe(1);
+    const session = await ort.InferenceSession.create(t.model);
+    const out = await session.run({
+      ids: new ort.Tensor('int64', BigInt64Array.from([0n, 2n, 2n, 4n]), [4]),
+      table: new ort.Tensor('float32', t.parameters[0]!.initial, [5, 2]),
+      scale: new ort.Tensor('float32', t.parameters[1]!.initial, [2]),
+    });
+    expect(out['table_grad']!.dims).toEqual([5, 2]);
+    await session.release();
+  });
+
+  it('refuses the rewrite when opset 13\'s saved statistics are read', () => {
+    const m = decodeModel(batchNormAfterGather());
+    m.graph!.output!.push({ name: 'sm', type: { tensorType: { elemType: 1 } } });
+    expect(() => buildTraining(encodeModel(m), { loss: 'loss', trainable: ['table'] })).toThrow(/BatchNormalization node 'bn': its saved_mean\/saved_var outputs are used/);
+  });
+
+  /** A Loop over `count` iterations whose body reads `W`, with a loop-carried sum or an unsupported operator. */
+  function loopModel(carried: boolean, bodyOp = 'Mul'): Uint8Array {
+    const m = decodeModel(
+      makeModel({
+        nodes: [{ op: 'Loop', inputs: carried ? ['count', 'yes', 'zero'] : ['count', 'yes'], outputs: carried ? ['final', 'rows'] : ['rows'], name: 'loop' }],
+        initializers: [
+          { name: 'W', type: 'float32', dims: [3], values: [1, 2, 3] },
+          { name: 'count', type: 'int64', dims: [], values: [2] },
+          { name: 'yes', type: 'bool', dims: [], values: [1] },
+          { name: 'zero', type: 'float32', dims: [3], values: [0, 0, 0] },
+        ],
+        outputs: [{ name: 'rows', type: 'float32' }],
+      }),
+    );
+    const vi = (name: string, elemType: number) => ({ name, type: { tensorType: { elemType, ...(elemType === 1 ? {} : { shape: { dim: [] } }) } } });
+    const nodes = [{ input: ['W', 'W'], output: ['row'], opType: bodyOp, name: 'inner' }, { input: ['cond'], output: ['cond_out'], opType: 'Identity' }];
+    if (carried) nodes.push({ input: ['acc', 'row'], output: ['acc_out'], opType: 'Add', name: 'carry' });
+    m.graph!.node![0]!.attribute = [
+      {
+        name: 'body',
+        type: AttributeType.GRAPH,
+        g: {
+          name: 'body',
+          node: nodes,
+          input: [vi('i', 7), vi('cond', 9), ...(carried ? [vi('acc', 1)] : [])],
+          output: [vi('cond_out', 9), ...(carried ? [vi('acc_out', 1)] : []), vi('row', 1)],
+        },
+      },
+    ];
+    m.graph!.node!.push({ input: ['rows'], output: ['loss'], opType: 'ReduceSum', attribute: [{ name: 'keepdims', type: AttributeType.INT, i: 0 }] });
+    m.graph!.output = [{ name: 'loss', type: { tensorType: { elemType: 1, shape: { dim: [] } } } }];
+    return encodeModel(m);
+  }
+
+  it('differentiates a Loop through its scan outputs: Σ over 2 iterations of W ⊙ W gives 4·W', async () => {
+    const t = buildTraining(loopModel(false), { trainable: ['W'] });
+    const session = await ort.InferenceSession.create(t.model);
+    const out = await session.run({ W: new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [3]) });
+    expect(Array.from(out['W_grad']!.data as Float32Array)).toEqual([4, 8, 12]);
+    await session.release();
+  });
+
+  it('names what a Loop gradient cannot do: loop-carried values, unsupported operators in the body', () => {
+    expect(() => buildTraining(loopModel(true), { loss: 'loss', trainable: ['W'] })).toThrow(/Loop node 'loop': the gradient needs a body without loop-carried values/);
+    expect(() => buildTraining(loopModel(false, 'Mish'), { trainable: ['W'] })).toThrow(/Loop node 'loop': no gradient rule for operator Mish \(Mish node/);
   });
 });

@@ -26,7 +26,7 @@ interface OpsFixture {
   }[];
 }
 
-const fixture = JSON.parse(gunzipSync(readFileSync(`${FIXTURES_DIR}torch-ops.json.gz`)).toString('utf8')) as OpsFixture;
+const fixture = JSON.parse(gunzipSync(readFileSync(`${FIXTURES_DIR}ops/torch-ops.json.gz`)).toString('utf8')) as OpsFixture;
 
 function tensor(t: StoredTensor): ort.Tensor {
   if (t.dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape);

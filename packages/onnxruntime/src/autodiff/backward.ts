@@ -22,6 +22,7 @@ export interface PassState {
   requireOpset(version: number): void;
   exposeDropoutMask(mask: string): void;
   exposeBatchStatistics(stats: BatchStatistics): void;
+  nextSeed(): number | undefined;
   memo: Map<NodeProto, Map<string, unknown>>;
 }
 
@@ -64,6 +65,7 @@ export function forwardContext(state: PassState, node: NodeProto): ForwardContex
     constant: (name) => (name ? values.consts.get(name) : undefined),
     isConstantInitializer: state.isConstantInitializer,
     exposeBatchStatistics: state.exposeBatchStatistics,
+    nextSeed: state.nextSeed,
     once<T>(key: string, f: () => T): T {
       let m = state.memo.get(node);
       if (m === undefined) state.memo.set(node, (m = new Map()));

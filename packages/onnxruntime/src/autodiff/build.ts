@@ -21,6 +21,13 @@ export interface TrainingModelOptions {
    * exponent stored as an initializer stays a constant).
    */
   trainable?: readonly string[];
+  /**
+   * Seeds the random operators that have no `seed` attribute of their own
+   * (training-mode Dropout): the k-th gets `seed + k`, so every session of
+   * the training model draws the same sequence of masks. Default: none
+   * (ONNX Runtime seeds them from its own generator).
+   */
+  seed?: number;
 }
 
 /** One trained parameter of a training model. */
@@ -87,10 +94,11 @@ function checkOptions(options: unknown): TrainingModelOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   for (const key of Object.keys(options)) {
-    if (key !== 'loss' && key !== 'trainable') throw new TypeError(`unknown option '${key}' (known: loss, trainable)`);
+    if (key !== 'loss' && key !== 'trainable' && key !== 'seed') throw new TypeError(`unknown option '${key}' (known: loss, trainable, seed)`);
   }
   const o = options as TrainingModelOptions;
   if (o.loss !== undefined && typeof o.loss !== 'string') throw new TypeError('options.loss must be a string');
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new TypeError(`options.seed must be an integer, got ${String(o.seed)}`);
   if (o.trainable !== undefined && (!Array.isArray(o.trainable) || o.trainable.some((n) => typeof n !== 'string'))) {
     throw new TypeError('options.trainable must be an array of initializer names');
   }
@@ -176,6 +184,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
   const initializers = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) if (t.name) initializers.set(t.name, t);
   const graphInputs = new Set((graph.input ?? []).map((v) => v.name ?? ''));
+  const forwardOutputs = (graph.output ?? []).map((o) => o.name ?? '');
 
   const producers = new Map<string, NodeProto>();
   for (const n of nodes) for (const o of n.output ?? []) if (o) producers.set(o, n);
@@ -218,6 +227,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
   let neededOpset = opset;
   const dropoutMasks: string[] = [];
   const batchStatistics: BatchStatistics[] = [];
+  let seeds = 0;
   const state: PassState = {
     e,
     opset,
@@ -230,6 +240,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
       if (!dropoutMasks.includes(mask)) dropoutMasks.push(mask);
     },
     exposeBatchStatistics: (stats) => void batchStatistics.push(stats),
+    nextSeed: () => (opts.seed === undefined ? undefined : opts.seed + seeds++),
     memo: new Map(),
   };
 
@@ -280,7 +291,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     ...statisticOutputs,
   ];
   if (neededOpset > opset) {
-    const read = new Set<string>([...graph.node.flatMap((n) => n.input ?? []), ...graph.output.map((o) => o.name ?? '')]);
+    const read = new Set<string>([...graph.node.flatMap((n) => n.input ?? []), ...forwardOutputs]);
     for (const node of nodes) withLabel(node, () => ruleOf(OPERATORS, node)?.raiseOpset?.(node, opset, neededOpset, (v) => read.has(v)));
     const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')!;
     entry.version = neededOpset;

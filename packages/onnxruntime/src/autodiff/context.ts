@@ -61,6 +61,8 @@ export interface ForwardContext {
   isConstantInitializer(name: string | undefined): boolean;
   /** Makes a BatchNormalization's batch statistics outputs of the training model (listed in `batchStatistics`). */
   exposeBatchStatistics(stats: BatchStatistics): void;
+  /** The next seed for a random operator without one (the build's `seed` option plus a counter), or undefined without that option. */
+  nextSeed(): number | undefined;
   /** Computes `f` once per node and key; the forward hook and the backward rule of a node share the result. */
   once<T>(key: string, f: () => T): T;
   /** Throws an Error that names the node. */

@@ -114,8 +114,7 @@ const loop: DifferentiableOperator = {
       valueInfo(cond, DataType.BOOL, []),
       ...accumulators.map((a) => valueInfo(a.input, a.type.elemType, a.type.dims)),
     ];
-    const typed = inputs.map((v, i) => (i < 2 ? { ...v, type: bodyInputs[i]?.type ?? v.type } : v));
-    const grads = ctx.differentiate({ e: b, inputs: typed, nodes: copies, seeds, sources });
+    const grads = ctx.differentiate({ e: b, inputs, nodes: copies, seeds, sources });
     const outputs: ValueInfoProto[] = [valueInfo(b.op('Identity', [cond]), DataType.BOOL, [])];
     for (const a of accumulators) {
       const g = grads.get(a.source);

@@ -1,4 +1,5 @@
 import { dimsOf, elemOf } from '../../graph/shape-rules.js';
+import { findAttribute, makeAttribute } from '../../proto/attributes.js';
 import { DataType } from '../../proto/types.js';
 import type { DifferentiableOperator, OperatorRule } from '../operator.js';
 
@@ -21,6 +22,13 @@ const dropout: DifferentiableOperator = {
   },
   differentiable: () => [0],
   extraOutputs: [1],
+  forward(ctx) {
+    // With the build's seed, a Dropout that may run in training mode draws reproducible masks.
+    const mode = ctx.input(2);
+    if (!mode || ctx.constant(mode)?.data[0] === 0 || findAttribute(ctx.node, 'seed') !== undefined) return;
+    const seed = ctx.nextSeed();
+    if (seed !== undefined) ctx.node.attribute = [...(ctx.node.attribute ?? []), makeAttribute('seed', seed)];
+  },
   backward(ctx) {
     const e = ctx.e;
     const x = ctx.input(0)!;
