@@ -37,7 +37,7 @@ function expectUnchangedAfter(bytes: Uint8Array, f: () => unknown): void {
   expect(bytes).toEqual(copy);
 }
 
-describe('buildTrainingModel', () => {
+describe('buildTraining', () => {
   it('turns parameters into inputs and adds <name>_grad outputs, in order', async () => {
     const t = buildTraining(makeModel(mlpSpec()));
     expect(t.loss).toBe('loss');
@@ -147,22 +147,22 @@ describe('buildTrainingModel', () => {
   });
 });
 
-describe('buildTrainingModel rejects bad input with errors that name the culprit, changing nothing', () => {
+describe('buildTraining rejects bad input with errors that name the culprit, changing nothing', () => {
   it('a loss that is not a scalar', () => {
     const spec = mlpSpec();
     spec.nodes[3] = { op: 'ReduceMean', inputs: ['sq'], outputs: ['loss'], attrs: { axes: [0], keepdims: 0 } };
     spec.outputs = [{ name: 'loss', type: 'float32', dims: [2] }];
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/loss 'loss' has shape \[2\]; a loss must be a scalar/);
-    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
+    expect(() => buildTrainingBytes(bytes)).toThrow(/loss 'loss' has shape \[2\]; a loss must be a scalar/);
+    expectUnchangedAfter(bytes, () => buildTrainingBytes(bytes));
   });
 
   it('several outputs and no loss named, and a loss that does not exist', () => {
     const spec = mlpSpec();
     spec.outputs.push({ name: 'y', type: 'float32', dims: ['batch', 2] });
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/2 outputs \(loss, y\); say which one is the loss/);
-    expect(() => buildTrainingModel(bytes, { loss: 'nope' })).toThrow(/loss 'nope' is not computed by any node/);
+    expect(() => buildTrainingBytes(bytes)).toThrow(/2 outputs \(loss, y\); say which one is the loss/);
+    expect(() => buildTrainingBytes(bytes, { loss: 'nope' })).toThrow(/loss 'nope' is not computed by any node/);
     expect(buildTraining(bytes, { loss: 'loss' }).loss).toBe('loss');
   });
 
@@ -170,12 +170,12 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
     const spec = mlpSpec();
     spec.initializers!.push({ name: 'count', type: 'int64', dims: [1], values: [3] });
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes, { trainable: ['W', 'Wx'] })).toThrow(/trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/);
-    expect(() => buildTrainingModel(bytes, { trainable: ['x'] })).toThrow(/'x' is not an initializer.*graph input/);
-    expect(() => buildTrainingModel(bytes, { trainable: ['count'] })).toThrow(/trainable parameter 'count' is INT64; only FLOAT and DOUBLE/);
-    expect(() => buildTrainingModel(bytes, { trainable: ['W', 'W'] })).toThrow(/'W' is listed twice/);
-    expect(() => buildTrainingModel(bytes, { trainable: [] })).toThrow(/options.trainable is empty/);
-    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes, { trainable: ['count'] }));
+    expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'Wx'] })).toThrow(/trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['x'] })).toThrow(/'x' is not an initializer.*graph input/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['count'] })).toThrow(/trainable parameter 'count' is INT64; only FLOAT and DOUBLE/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'W'] })).toThrow(/'W' is listed twice/);
+    expect(() => buildTrainingBytes(bytes, { trainable: [] })).toThrow(/options.trainable is empty/);
+    expectUnchangedAfter(bytes, () => buildTrainingBytes(bytes, { trainable: ['count'] }));
   });
 
   it('an operator without a gradient rule between a parameter and the loss, naming operator and node', () => {
@@ -183,15 +183,15 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
     spec.nodes.splice(1, 0, { op: 'Mish', inputs: ['y'], outputs: ['ys'], name: 'wobble' });
     spec.nodes[2]!.inputs = ['ys', 't'];
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/no gradient rule for operator Mish \(Mish node 'wobble'\)/);
-    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
+    expect(() => buildTrainingBytes(bytes)).toThrow(/no gradient rule for operator Mish \(Mish node 'wobble'\)/);
+    expectUnchangedAfter(bytes, () => buildTrainingBytes(bytes));
   });
 
   it('an operator of another domain on the path', () => {
     const spec = mlpSpec();
     spec.nodes.splice(1, 0, { op: 'Gelu', domain: 'com.microsoft', inputs: ['y'], outputs: ['yg'], name: 'act' });
     spec.nodes[2]!.inputs = ['yg', 't'];
-    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/operator com\.microsoft\.Gelu \(Gelu node 'act'\)/);
+    expect(() => buildTrainingBytes(makeModel(spec))).toThrow(/operator com\.microsoft\.Gelu \(Gelu node 'act'\)/);
   });
 
   it('accepts operators without rules off the gradient path', () => {
@@ -203,21 +203,21 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
   });
 
   it('an opset older than 13, bytes that are not a model, unknown options', () => {
-    expect(() => buildTrainingModel(makeModel(mlpSpec({ opset: 12 })))).toThrow(/opset 12; gradients are written for opset 13 or newer/);
-    expect(() => buildTrainingModel(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model/);
-    expect(() => buildTrainingModel('model.onnx' as never)).toThrow(/must be a Uint8Array/);
-    expect(() => buildTrainingModel(makeModel(mlpSpec()), { trainables: ['W'] } as never)).toThrow(/unknown option 'trainables'/);
+    expect(() => buildTrainingBytes(makeModel(mlpSpec({ opset: 12 })))).toThrow(/opset 12; gradients are written for opset 13 or newer/);
+    expect(() => buildTrainingBytes(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model/);
+    expect(() => buildTrainingBytes('model.onnx' as never)).toThrow(/must be a Uint8Array/);
+    expect(() => buildTrainingBytes(makeModel(mlpSpec()), { trainables: ['W'] } as never)).toThrow(/unknown option 'trainables'/);
   });
 
   it('a loss that is not float, and a value already named like a gradient output', () => {
     const spec = mlpSpec();
     spec.nodes.push({ op: 'Cast', inputs: ['loss'], outputs: ['iloss'], attrs: { to: 7 } });
     spec.outputs = [{ name: 'iloss', type: 'int64', dims: [] }];
-    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/loss 'iloss' is INT64; a loss must be FLOAT or DOUBLE/);
+    expect(() => buildTrainingBytes(makeModel(spec))).toThrow(/loss 'iloss' is INT64; a loss must be FLOAT or DOUBLE/);
     const clash = mlpSpec();
     clash.nodes[1] = { op: 'Sub', inputs: ['y', 't'], outputs: ['W_grad'] };
     clash.nodes[2] = { op: 'Mul', inputs: ['W_grad', 'W_grad'], outputs: ['sq'] };
-    expect(() => buildTrainingModel(makeModel(clash))).toThrow(/already has a value named 'W_grad'/);
+    expect(() => buildTrainingBytes(makeModel(clash))).toThrow(/already has a value named 'W_grad'/);
   });
 
   it('a parameter read inside a subgraph (If branch), which has no gradient rule', () => {
@@ -235,7 +235,7 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
       { name: 'then_branch', type: AttributeType.GRAPH, g: body('then_out', 'Add') },
       { name: 'else_branch', type: AttributeType.GRAPH, g: body('else_out', 'Sub') },
     ];
-    expect(() => buildTrainingModel(encodeModel(m))).toThrow(/no gradient rule for operator If \(If node 'branch'\)/);
+    expect(() => buildTrainingBytes(encodeModel(m))).toThrow(/no gradient rule for operator If \(If node 'branch'\)/);
   });
 
   it('a model that also lists its initializers as graph inputs (keep_initializers_as_inputs)', async () => {
@@ -258,7 +258,7 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
       initializers: [{ name: 'W', type: 'float32', dims: [2, 2], values: [1, 2, 3, 4] }],
       outputs: [{ name: 'loss', type: 'float32', dims: [] }],
     };
-    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/MatMul node 'mm': the rank of 'x' is unknown/);
+    expect(() => buildTrainingBytes(makeModel(spec))).toThrow(/MatMul node 'mm': the rank of 'x' is unknown/);
   });
 });
 

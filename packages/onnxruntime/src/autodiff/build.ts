@@ -10,7 +10,7 @@ import type { BatchStatistics } from './context.js';
 import { reachability, ruleOf } from './reach.js';
 import { OPERATORS } from './rules/index.js';
 
-/** Options of {@link buildTrainingModel}. */
+/** Options of {@link buildTraining} and {@link buildTrainingBytes}. */
 export interface TrainingModelOptions {
   /** The value to differentiate. Default: the model's only output. */
   loss?: string;

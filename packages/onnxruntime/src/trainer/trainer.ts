@@ -86,7 +86,7 @@ export interface OrtTrainer {
    * still resolves to the loss.
    */
   step(feeds: Record<string, Tensor>): Promise<number>;
-  /** The loss on a batch with the current parameters, Dropout in inference mode; changes nothing. */
+  /** The loss on a batch with the current parameters, Dropout and BatchNormalization in inference mode (torch's `module.eval()`); changes nothing. */
   evaluate(feeds: Record<string, Tensor>): Promise<number>;
   /** The forward model with the trained values in its initializers (loadable by any ONNX Runtime). */
   exportModel(options?: ExportOptions): Uint8Array;

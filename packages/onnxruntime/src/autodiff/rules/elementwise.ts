@@ -67,7 +67,7 @@ const UNARY: DifferentiableOperator[] = [
     const below = ctx.e.op('Mul', [g, ctx.e.op('Add', [y, ctx.e.scalar(Math.fround(alpha) * Math.fround(gamma), t)])]);
     return ctx.e.op('Where', [ctx.e.op('Greater', [x, ctx.e.scalar(0, t)]), ctx.e.op('Mul', [g, ctx.e.scalar(gamma, t)]), below]);
   }),
-  unary('HardSigmoid', 'α·g where 0 < αx + β < 1', (ctx, g, x) => {
+  unary('HardSigmoid', 'α·g where αx + β lies strictly between 0 and 1', (ctx, g, x) => {
     const t = outType(ctx);
     const alpha = floatAttr(ctx.node, 'alpha', 0.2);
     const beta = floatAttr(ctx.node, 'beta', 0.5);
@@ -75,7 +75,7 @@ const UNARY: DifferentiableOperator[] = [
     const inside = ctx.e.op('And', [ctx.e.op('Greater', [z, ctx.e.scalar(0, t)]), ctx.e.op('Less', [z, ctx.e.scalar(1, t)])]);
     return gate(ctx, inside, ctx.e.op('Mul', [g, ctx.e.scalar(alpha, t)]));
   }),
-  unary('HardSwish', '0 for x < −3, g·(x/3 + ½) up to 3, g above (torch\'s hardswish_backward)', (ctx, g, x) => {
+  unary('HardSwish', '0 below −3, g·(x/3 + ½) from −3 to 3, g above (torch\'s hardswish_backward)', (ctx, g, x) => {
     const t = outType(ctx);
     const slope = ctx.e.op('Mul', [g, ctx.e.op('Add', [ctx.e.op('Div', [x, ctx.e.scalar(3, t)]), ctx.e.scalar(0.5, t)])]);
     const upper = ctx.e.op('Where', [ctx.e.op('LessOrEqual', [x, ctx.e.scalar(3, t)]), slope, g]);
