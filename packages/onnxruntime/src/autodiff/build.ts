@@ -1,13 +1,12 @@
-import { GraphEmitter } from '../graph/emitter.js';
-import { inferGraphValues, inferNode, type GraphValues } from '../graph/infer.js';
+import { GraphEmitter, valueInfo } from '../graph/emitter.js';
+import { inferGraphValues, type GraphValues } from '../graph/infer.js';
 import { staticDims, type Dim, type ValueType } from '../graph/values.js';
 import { nodeLabel } from '../proto/attributes.js';
 import { decodeModel, encodeModel } from '../proto/codec.js';
 import { dataTypeName, readFloatTensor, tensorDims, type FloatDataType } from '../proto/tensor.js';
 import { DataType, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/types.js';
-import { sumToShape } from './broadcast.js';
-import type { BatchStatistics, ForwardContext, GradContext } from './context.js';
-import type { DifferentiableOperator } from './operator.js';
+import { backwardPass, forwardContext, summedGradient, withLabel, type GradParts, type PassState } from './backward.js';
+import type { BatchStatistics } from './context.js';
 import { reachability, ruleOf } from './reach.js';
 import { OPERATORS } from './rules/index.js';
 
@@ -98,14 +97,6 @@ function checkOptions(options: unknown): TrainingModelOptions {
   return o;
 }
 
-function valueInfo(name: string, elemType: number, dims: readonly Dim[] | null): ValueInfoProto {
-  const tensorType: NonNullable<NonNullable<ValueInfoProto['type']>['tensorType']> = { elemType };
-  if (dims !== null) {
-    tensorType.shape = { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) };
-  }
-  return { name, type: { tensorType } };
-}
-
 /** Everything named in a graph (values and nodes), so new names avoid them. */
 function namesIn(model: ModelProto): Set<string> {
   const used = new Set<string>();
@@ -172,9 +163,6 @@ function requestedTrainable(initializers: Map<string, TensorProto>, requested: r
   });
 }
 
-/** The summed gradients reaching each value, as the backward pass is written. */
-type GradParts = Map<string, string[]>;
-
 /**
  * Builds the training model and reports its parameters and inputs. See
  * {@link buildTrainingBytes} for what the model computes.
@@ -230,121 +218,33 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
   let neededOpset = opset;
   const dropoutMasks: string[] = [];
   const batchStatistics: BatchStatistics[] = [];
-  const memo = new Map<NodeProto, Map<string, unknown>>();
+  const state: PassState = {
+    e,
+    opset,
+    values,
+    isConstantInitializer: (name) => name !== undefined && initializers.has(name) && !trainableNames.has(name),
+    requireOpset(version) {
+      neededOpset = Math.max(neededOpset, version);
+    },
+    exposeDropoutMask(mask) {
+      if (!dropoutMasks.includes(mask)) dropoutMasks.push(mask);
+    },
+    exposeBatchStatistics: (stats) => void batchStatistics.push(stats),
+    memo: new Map(),
+  };
 
   const lossT = loss.type.elemType;
   const lossDims = staticDims(loss.type.dims)!;
   gradParts.set(loss.name, [e.constant(lossT, lossDims, [1])]);
-
-  const typeOf = (name: string): ValueType => values.types.get(name) ?? { elemType: 0, dims: null };
-  const forwardContext = (node: NodeProto): ForwardContext => {
-    const label = nodeLabel(node);
-    const fail = (message: string): never => {
-      throw new Error(`${label}: ${message}`);
-    };
-    const ctx: ForwardContext = {
-      node,
-      e,
-      opset,
-      input: (i) => node.input?.[i] || undefined,
-      output: (i) => node.output?.[i] || fail(`has no output ${i}`),
-      type: typeOf,
-      elemType(name) {
-        const t = typeOf(name).elemType;
-        if (t === 0) fail(`the element type of '${name}' is unknown`);
-        return t;
-      },
-      rank: (name) => ctx.dims(name).length,
-      dims(name) {
-        const d = typeOf(name).dims;
-        if (d === null) fail(`the rank of '${name}' is unknown; the gradient needs it (add shape information to the model, e.g. run onnx.shape_inference)`);
-        return d!;
-      },
-      constant: (name) => (name ? values.consts.get(name) : undefined),
-      isConstantInitializer: (name) => name !== undefined && initializers.has(name) && !trainableNames.has(name),
-      exposeBatchStatistics: (stats) => void batchStatistics.push(stats),
-      once<T>(key: string, f: () => T): T {
-        let m = memo.get(node);
-        if (m === undefined) memo.set(node, (m = new Map()));
-        if (!m.has(key)) m.set(key, f());
-        return m.get(key) as T;
-      },
-      fail,
-    };
-    return ctx;
-  };
-  const withLabel = <T>(node: NodeProto, f: () => T): T => {
-    const label = nodeLabel(node);
-    try {
-      return f();
-    } catch (err) {
-      if (err instanceof Error && !err.message.includes(label)) err.message = `${label}: ${err.message}`;
-      throw err;
-    }
-  };
 
   // What the training model computes besides gradients (batch statistics), for every node.
   for (const node of nodes) {
     const rule = ruleOf(OPERATORS, node);
     if (rule?.kind !== 'differentiable' || rule.forward === undefined) continue;
     e.scope = node.name || `${node.opType}`;
-    withLabel(node, () => rule.forward!(forwardContext(node)));
+    withLabel(node, () => rule.forward!(forwardContext(state, node)));
   }
-
-  for (const node of active) {
-    const rule = ruleOf(OPERATORS, node) as DifferentiableOperator;
-    const base = forwardContext(node);
-    const summed = new Map<number, string | undefined>();
-    const gradOut = (i: number): string | undefined => {
-      if (!summed.has(i)) {
-        const name = node.output?.[i];
-        const parts = name ? gradParts.get(name) : undefined;
-        summed.set(i, parts === undefined || parts.length === 0 ? undefined : e.sum(parts));
-      }
-      return summed.get(i);
-    };
-    e.scope = node.name || `${node.opType}`;
-    // A node whose outputs receive no gradient contributes nothing: skipped.
-    const outputs = rule.gradientOutputs?.(node) ?? [0];
-    if (outputs.every((i) => gradOut(i) === undefined)) continue;
-    const diff = new Set(rule.differentiable(node));
-    const ctx: GradContext = {
-      ...base,
-      get g() {
-        return gradOut(0) ?? base.fail('internal: output 0 receives no gradient');
-      },
-      gradOut,
-      wants: (i) => diff.has(i) && tracked.has(node.input?.[i] ?? ''),
-      forwardOutput(i, hint) {
-        if (!rule.extraOutputs?.includes(i)) base.fail(`internal: output ${i} is not one the rule may add`);
-        const outs = node.output ?? (node.output = []);
-        while (outs.length <= i) outs.push('');
-        if (!outs[i]) {
-          outs[i] = e.fresh(hint);
-          const inferred = inferNode(node, { opset, type: (n) => (n ? values.types.get(n) : undefined), constant: (n) => (n ? values.consts.get(n) : undefined) }, OPERATORS);
-          values.types.set(outs[i]!, inferred.types?.[i] ?? { elemType: 0, dims: null });
-        }
-        return outs[i]!;
-      },
-      exposeDropoutMask(mask) {
-        if (!dropoutMasks.includes(mask)) dropoutMasks.push(mask);
-      },
-      requireOpset(version) {
-        neededOpset = Math.max(neededOpset, version);
-      },
-      unbroadcast(g, x, y) {
-        return sumToShape(e, g, ctx.dims(y), x, ctx.dims(x));
-      },
-    };
-    const grads = withLabel(node, () => rule.backward(ctx));
-    grads.forEach((g, i) => {
-      if (g === undefined || !ctx.wants(i)) return;
-      const name = node.input![i]!;
-      const parts = gradParts.get(name);
-      if (parts) parts.push(g);
-      else gradParts.set(name, [g]);
-    });
-  }
+  backwardPass(state, active, tracked, gradParts);
 
   // Gradient outputs, one per parameter (zeros for a parameter the loss does not depend on).
   e.scope = '';
@@ -354,8 +254,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     const name = t.name!;
     const dims = tensorDims(t);
     const dataType = t.dataType as FloatDataType;
-    const parts = gradParts.get(name);
-    const g = parts && parts.length > 0 ? e.sum(parts) : e.zeros(e.ints(dims), dataType);
+    const g = summedGradient(e, gradParts, name) ?? e.zeros(e.ints(dims), dataType);
     const gradName = `${name}_grad`;
     e.nodes.push({ input: [g], output: [gradName], name: e.fresh('Identity_node'), opType: 'Identity' });
     gradOutputs.push(valueInfo(gradName, dataType, dims));

@@ -1,6 +1,6 @@
 import type { GraphEmitter } from '../graph/emitter.js';
 import type { ConstValue, Dim, ValueType } from '../graph/values.js';
-import type { NodeProto } from '../proto/types.js';
+import type { NodeProto, ValueInfoProto } from '../proto/types.js';
 
 /**
  * The batch statistics of a training-mode BatchNormalization, which the
@@ -19,6 +19,20 @@ export interface BatchStatistics {
   variance: string;
   /** Weight of the batch statistic in the update (torch's `momentum`; ONNX's is 1 minus it). */
   momentum: number;
+}
+
+/** A subgraph whose backward pass a rule asks for (see {@link GradContext.differentiate}). */
+export interface SubgraphRequest {
+  /** The emitter of the subgraph under construction (`ctx.e.child()`), which already holds `nodes`. */
+  e: GraphEmitter;
+  /** The subgraph's inputs, with their types. */
+  inputs: readonly ValueInfoProto[];
+  /** The forward nodes of the subgraph, as copied into it. */
+  nodes: readonly NodeProto[];
+  /** The gradient reaching each of these values of the subgraph. */
+  seeds: ReadonlyMap<string, string>;
+  /** Values (of the subgraph or the enclosing graphs) whose gradients are wanted. */
+  sources: readonly string[];
 }
 
 /** What an operator's rule can ask about the forward graph while it writes nodes of the training model. */
@@ -65,6 +79,18 @@ export interface GradContext extends ForwardContext {
   gradOut(i: number): string | undefined;
   /** Whether input `i` needs a gradient. */
   wants(i: number): boolean;
+  /** Whether a value the node reads implicitly (in a subgraph) needs a gradient. */
+  wantsValue(value: string): boolean;
+  /** Adds `grad` to the gradient of `value`, one of the rule's `implicitDifferentiable` values. */
+  accumulate(value: string, grad: string): void;
+  /**
+   * Writes the backward pass of a subgraph into `request.e`: the gradients
+   * of `request.sources` given those reaching `request.seeds`, each
+   * undefined when none reaches it. Operators in the subgraph follow the
+   * same rules as in the main graph; what needs a training-model output
+   * (a training-mode Dropout, batch statistics) fails there.
+   */
+  differentiate(request: SubgraphRequest): Map<string, string | undefined>;
   /**
    * Output `i` of the forward node, which the rule needs (a Dropout mask,
    * MaxPool indices, log-probabilities): when the node does not produce it

@@ -34,6 +34,12 @@ export interface DifferentiableOperator extends OperatorBase {
   /** Input indices through which a gradient can flow (the others are indices, shapes, flags). */
   differentiable(node: NodeProto): readonly number[];
   /**
+   * Values of the enclosing graph that the node reads inside its subgraphs
+   * (a Loop body) and through which gradients flow; the rule gives them
+   * their gradients with `ctx.accumulate`.
+   */
+  implicitDifferentiable?(node: NodeProto): readonly string[];
+  /**
    * Output indices whose gradients the rule reads. Default: `[0]`. The
    * builder skips a node none of these outputs receives a gradient for, so
    * `backward` always has something to propagate; with the default,

@@ -56,7 +56,10 @@ export function implicitInputs(node: NodeProto): string[] {
  * implicit ones included (so it is reported when it lies on the path).
  */
 export function flowingInputs(rule: OperatorRule | undefined, node: NodeProto): string[] {
-  if (rule?.kind === 'differentiable') return rule.differentiable(node).map((i) => node.input?.[i] ?? '');
+  if (rule?.kind === 'differentiable') {
+    const explicit = rule.differentiable(node).map((i) => node.input?.[i] ?? '');
+    return rule.implicitDifferentiable ? [...explicit, ...rule.implicitDifferentiable(node)] : explicit;
+  }
   if (rule?.kind === 'no-gradient') return [];
   return [...(node.input ?? []), ...implicitInputs(node)];
 }
@@ -66,7 +69,7 @@ export function reachability(
   nodes: readonly NodeProto[],
   values: GraphValues,
   sources: ReadonlySet<string>,
-  loss: string,
+  targets: string | ReadonlySet<string>,
 ): Reach {
   const tracked = new Set<string>(sources);
   for (const node of nodes) {
@@ -79,7 +82,7 @@ export function reachability(
       }
     }
   }
-  const needed = new Set<string>([loss]);
+  const needed = new Set<string>(typeof targets === 'string' ? [targets] : targets);
   const active: NodeProto[] = [];
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k]!;

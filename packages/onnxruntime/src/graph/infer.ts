@@ -14,6 +14,8 @@ export interface InferEnv {
   opset: number;
   type(name: string | undefined): ValueType | undefined;
   constant(name: string | undefined): ConstValue | undefined;
+  /** The types of a subgraph's outputs (a Loop body), which sees the values known here. */
+  subgraph?(graph: GraphProto): (ValueType | undefined)[];
 }
 
 /** Types and (for small constants) values of a node's outputs, by output index. */
@@ -54,10 +56,18 @@ export function constOfTensor(t: TensorProto): ConstValue | undefined {
  * @param rules inference rules by default-domain operator type.
  * @param exclude names whose values must not be treated as constants
  *   (the trainable initializers).
+ * @param outer for a subgraph, what is known about the enclosing graph's
+ *   values, which the subgraph may read.
  */
-export function inferGraphValues(graph: GraphProto, opset: number, rules: InferRules, exclude: ReadonlySet<string> = new Set()): GraphValues {
-  const types = new Map<string, ValueType>();
-  const consts = new Map<string, ConstValue>();
+export function inferGraphValues(
+  graph: GraphProto,
+  opset: number,
+  rules: InferRules,
+  exclude: ReadonlySet<string> = new Set(),
+  outer?: GraphValues,
+): GraphValues {
+  const types = new Map<string, ValueType>(outer?.types);
+  const consts = new Map<string, ConstValue>(outer?.consts);
   for (const v of graph.input ?? []) {
     const t = valueInfoType(v);
     if (t && v.name) types.set(v.name, t);
@@ -79,6 +89,10 @@ export function inferGraphValues(graph: GraphProto, opset: number, rules: InferR
     opset,
     type: (name) => (name ? types.get(name) : undefined),
     constant: (name) => (name ? consts.get(name) : undefined),
+    subgraph(g) {
+      const inner = inferGraphValues(g, opset, rules, exclude, { types, consts });
+      return (g.output ?? []).map((o) => inner.types.get(o.name ?? ''));
+    },
   };
   for (const node of graph.node ?? []) {
     const result = inferNode(node, env, rules);

@@ -6,6 +6,7 @@ import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
+import { createRunningStatistics } from './running-statistics.js';
 
 /** The parts of the `onnxruntime-node` module the trainer uses. */
 export interface OrtModule {
@@ -62,6 +63,13 @@ export interface OrtTrainer {
   readonly gradients: Readonly<Record<string, ParameterArray>>;
   /** AdamW state per parameter. */
   readonly states: Readonly<Record<string, AdamWState<ParameterArray>>>;
+  /**
+   * The running statistics of training-mode BatchNormalization nodes by
+   * initializer name (`bn.running_mean`, `bn.running_var`), updated after
+   * every applied step as torch updates them; exported, checkpointed, and
+   * used by `evaluate`.
+   */
+  readonly runningStatistics: Readonly<Record<string, ParameterArray>>;
   /** Updates applied so far (skipped steps do not count). */
   readonly stepCount: number;
   /** The training model and what was built with it. */
@@ -162,6 +170,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
+  const statistics = createRunningStatistics(training, options.model, ort);
+  Object.assign(fetches, statistics.fetches);
   let busy = false;
 
   const exclusive = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
@@ -183,6 +193,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     get states() {
       return states;
     },
+    runningStatistics: statistics.values,
     get stepCount() {
       return optimizer.stepCount;
     },
@@ -197,7 +208,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
           throw new Error(`ONNX Runtime could not run the training step: ${(e as Error).message}`);
         }
         const loss = lossArray[0]!;
-        optimizer.step(parameters, gradients, { loss });
+        if (optimizer.step(parameters, gradients, { loss }).applied) statistics.update();
         return loss;
       });
     },
@@ -205,10 +216,10 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     evaluate(feeds) {
       return exclusive('evaluate', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
-        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames]), sessionOptions);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
         let out: InferenceSession.ReturnType;
         try {
-          out = await evalSession.run({ ...checked, ...paramTensors }, [training.loss]);
+          out = await evalSession.run({ ...checked, ...paramTensors, ...statistics.tensors }, [training.loss]);
         } catch (e) {
           throw new Error(`ONNX Runtime could not evaluate the model: ${(e as Error).message}`);
         }
@@ -218,20 +229,21 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     exportModel(exportOptions) {
       idle('export the model');
-      return modelWithParameters(options.model, parameters, exportOptions);
+      return modelWithParameters(options.model, { ...parameters, ...statistics.values }, exportOptions);
     },
 
     saveCheckpoint() {
       idle('save a checkpoint');
-      return writeCheckpoint(training, parameters, states, optimizer.stepCount);
+      return writeCheckpoint(training, parameters, states, optimizer.stepCount, statistics.values);
     },
 
     loadCheckpoint(bytes) {
       idle('load a checkpoint');
-      const restored = restoreCheckpoint(bytes, training, parameters);
+      const restored = restoreCheckpoint(bytes, training, parameters, statistics.values);
       optimizer.checkState(restored);
       // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads and AdamW updates).
       for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
+      for (const [name, values] of Object.entries(restored.buffers)) statistics.values[name]!.set(values);
       optimizer.setState(restored);
     },
 

@@ -1,4 +1,5 @@
 import type { OperatorRule } from '../operator.js';
+import { CONTROL_OPERATORS } from './control.js';
 import { CONV_OPERATORS } from './conv.js';
 import { DROPOUT_OPERATORS } from './dropout.js';
 import { ELEMENTWISE_OPERATORS } from './elementwise.js';
@@ -33,6 +34,7 @@ export const OPERATORS: ReadonlyMap<string, OperatorRule> = register([
   ...NORMALIZATION_OPERATORS,
   ...DROPOUT_OPERATORS,
   ...CONV_OPERATORS,
+  ...CONTROL_OPERATORS,
   ...NO_GRADIENT_OPERATORS,
 ]);
 

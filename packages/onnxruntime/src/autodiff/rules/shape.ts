@@ -194,7 +194,7 @@ function clampSlice(start: number, end: number, step: number, d: number): [numbe
 }
 
 /** An end at or beyond this is "to the end" of any axis (torch writes INT64_MAX). */
-const TO_THE_END = 2 ** 53;
+const TO_THE_END = 2 ** 62;
 
 const sliceInfer: InferRule = (node, env) => {
   const ins = node.input ?? [];
