@@ -250,6 +250,13 @@ def train(model, feeds_per_step, opts, no_decay, multipliers):
 
 
 def export_onnx(model, feeds, opset):
+    """torch.onnx.export of a copy of the model. Exporting in training mode
+    runs the copy forward once, which moves BatchNorm's running statistics;
+    their initializers are set back to the model's values, so that the
+    export starts where torch's trajectory starts."""
+    import onnx
+    from onnx import numpy_helper
+    initial_buffers = float_buffers(model)
     model = copy.deepcopy(model)
     if hasattr(model, "exporting"):
         model.exporting = True
@@ -258,11 +265,13 @@ def export_onnx(model, feeds, opset):
     torch.onnx.export(model, tuple(feeds.values()), buf, export_params=True,
                       training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False, opset_version=opset,
                       input_names=names, output_names=["loss"], dynamic_axes={n: {0: "batch"} for n in names})
-    import onnx
     m = onnx.load_from_string(buf.getvalue())
+    for init in m.graph.initializer:
+        if init.name in initial_buffers:
+            init.CopyFrom(numpy_helper.from_array(initial_buffers[init.name].numpy(), init.name))
     onnx.checker.check_model(m)
     floats = sorted(i.name for i in m.graph.initializer if i.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE))
-    return buf.getvalue(), sorted({n.op_type for n in m.graph.node}), floats
+    return m.SerializeToString(), sorted({n.op_type for n in m.graph.node}), floats
 
 
 def check_export_matches(model, feeds):
