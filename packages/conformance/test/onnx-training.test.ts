@@ -7,16 +7,6 @@ import type { OnnxTrainingFixture } from '../src/read/onnx-training';
 
 const files = listFixtures('onnx-training');
 
-/**
- * Fixtures of models with BatchNorm, whose running statistics
- * `@adamw/onnxruntime`'s trainer does not update yet (the training model
- * already outputs the batch mean and variance): everything else must match
- * torch, and the running statistics must be reported as off. Each
- * entry goes when the trainer keeps them; the test then fails until it is
- * removed, so the list cannot go stale.
- */
-const AWAITING_RUNNING_STATISTICS: ReadonlySet<string> = new Set(['cnn-batchnorm-mnist-f32']);
-
 /** The fixture's own expectations as a result (optionally nudged). */
 function echo(f: OnnxTrainingFixture, nudge = 0): OnnxTrainingResult {
   const arrays = (m: Record<string, { data: number[] }>) =>
@@ -52,15 +42,9 @@ describe('adamw-onnx-training/1 fixtures', () => {
   it.each(files.map((p) => [fixtureNameOf(p), p] as const))('%s trains with onnxruntime-node as torch trains it', async (name, path) => {
     const f = loadOnnxTrainingFixture(path);
     const c = compareOnnxTraining(f, await adapter.runOnnxTraining!(f));
-    const line = onnxTrainingLine(name, adapter.name, c, '', true);
     expect(c.problems).toEqual([]);
-    if (AWAITING_RUNNING_STATISTICS.has(name)) {
-      const t = c.tolerance;
-      expect(c.grads.worst.maxRel <= t.grads.rel && c.loss.maxRel <= t.loss.rel && c.params.worst.maxRel <= t.params.rel, line).toBe(true);
-      expect(c.buffers!.worst.maxRel, `${name} keeps its running statistics now: take it off AWAITING_RUNNING_STATISTICS`).toBeGreaterThan(t.buffers.rel);
-      return;
-    }
-    expect(c.pass, line).toBe(true);
+    expect(c.pass, onnxTrainingLine(name, adapter.name, c, '', true)).toBe(true);
+    if (f.trajectory.expected.buffers !== undefined) expect(c.buffers?.worst.maxRel).toBeLessThanOrEqual(c.tolerance.buffers.rel);
   });
 });
 
