@@ -138,3 +138,24 @@ def deviation(a, b, floor):
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), floor)))
+
+
+def generate(cases, argv, out, build, describe):
+    """A generator's command line: builds the cases named in argv (every one
+    without names; an unknown name is an error) with build(case, check),
+    check being whether --check was given, writes each fixture gzipped to
+    `out` and prints describe(fixture, report) after its path and size."""
+    torch.set_num_threads(1)
+    only = {a for a in argv if not a.startswith("--")}
+    unknown = only - {c["name"] for c in cases}
+    if unknown:
+        raise SystemExit(f"unknown fixture names: {', '.join(sorted(unknown))}")
+    total = 0
+    for case in cases:
+        if only and case["name"] not in only:
+            continue
+        fixture, report = build(case, "--check" in argv)
+        path, size = write_fixture(out, fixture["name"], fixture, force_gzip=True)
+        total += size
+        print(f"{os.path.relpath(path, FIXTURES)}: {size} bytes; {describe(fixture, report)}")
+    print(f"total {total} bytes")

@@ -36,7 +36,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (FIXTURES, deviation, enc_list, generator_info, make_batches, make_optimizer,  # noqa: E402
-                    warmup_cosine, write_fixture)
+                    generate, warmup_cosine)
 from fixture_data import data_regression, iris_text, mnist_images, padded_tokens, text_windows  # noqa: E402
 from onnx_models import BagClassifier, BatchNormCNN, LayerNormMLP, TinyGPT, TransformerClassifier  # noqa: E402
 
@@ -92,6 +92,10 @@ def bag_data(rows, seed):
     return {"x": x, "y": y}, desc
 
 
+def transformer():
+    return TransformerClassifier(vocab=24, length=8, dim=16, heads=2, ff=32, layers=2, classes=3)
+
+
 def gpt_vocab():
     return len(iris_text()[1])
 
@@ -101,7 +105,7 @@ def gpt_vocab():
 
 CASES = [
     dict(name="transformer-encoder-f32", opset=17, seed=31, rows=64, steps=8, batch=8, grad_rows=5,
-         make=lambda: TransformerClassifier(vocab=24, length=8, dim=16, heads=2, ff=32, layers=2, classes=3),
+         make=transformer,
          data=transformer_data, opt=dict(lr=3e-3, weightDecay=1e-2), no_decay=["bias", "norm"],
          schedule=("warmup-cosine", 3, 0.1),
          description="Transformer encoder classifier: token + position embeddings (vocabulary 24, 8 positions, "
@@ -110,7 +114,7 @@ CASES = [
                      "opset 17 (LayerNormalization). AdamW lr 3e-3, weight decay 1e-2 except biases and norms, "
                      "warmup (3 steps) + cosine multipliers."),
     dict(name="transformer-head-finetune-f32", opset=17, seed=31, rows=64, steps=6, batch=8, grad_rows=5,
-         make=lambda: TransformerClassifier(vocab=24, length=8, dim=16, heads=2, ff=32, layers=2, classes=3),
+         make=transformer,
          data=transformer_data, opt=dict(lr=1e-2, weightDecay=1e-2), no_decay=["bias"], schedule=None,
          trainable=["head.weight", "head.bias"],
          description="The transformer-encoder-f32 model fine-tuned on its head only (trainable: head.weight, "
@@ -246,6 +250,13 @@ def train(model, feeds_per_step, opts, no_decay, multipliers):
 
 
 def export_onnx(model, feeds, opset):
+    """torch.onnx.export of a copy of the model. Exporting in training mode
+    runs the copy forward once, which moves BatchNorm's running statistics;
+    their initializers are set back to the model's values, so that the
+    export starts where torch's trajectory starts."""
+    import onnx
+    from onnx import numpy_helper
+    initial_buffers = float_buffers(model)
     model = copy.deepcopy(model)
     if hasattr(model, "exporting"):
         model.exporting = True
@@ -254,11 +265,13 @@ def export_onnx(model, feeds, opset):
     torch.onnx.export(model, tuple(feeds.values()), buf, export_params=True,
                       training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False, opset_version=opset,
                       input_names=names, output_names=["loss"], dynamic_axes={n: {0: "batch"} for n in names})
-    import onnx
     m = onnx.load_from_string(buf.getvalue())
+    for init in m.graph.initializer:
+        if init.name in initial_buffers:
+            init.CopyFrom(numpy_helper.from_array(initial_buffers[init.name].numpy(), init.name))
     onnx.checker.check_model(m)
     floats = sorted(i.name for i in m.graph.initializer if i.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE))
-    return buf.getvalue(), sorted({n.op_type for n in m.graph.node}), floats
+    return m.SerializeToString(), sorted({n.op_type for n in m.graph.node}), floats
 
 
 def check_export_matches(model, feeds):
@@ -368,27 +381,16 @@ def float64_twin(case):
     return dict(grad_loss=grad_loss, grads=grads, losses=losses, params=params)
 
 
+def describe(fixture, report):
+    losses = fixture["trajectory"]["expected"]["losses"]
+    line = f"loss {losses[0]:.4f} -> {losses[-1]:.4f}; ops {', '.join(fixture['operators'])}"
+    if report:
+        line += "\n    float32 vs float64: " + ", ".join(f"{k} {v:.3e}" for k, v in report.items())
+    return line
+
+
 def main():
-    torch.set_num_threads(1)
-    args = sys.argv[1:]
-    check = "--check" in args
-    only = {a for a in args if not a.startswith("--")}
-    unknown = only - {c["name"] for c in CASES}
-    if unknown:
-        raise SystemExit(f"unknown fixture names: {', '.join(sorted(unknown))}")
-    total = 0
-    for case in CASES:
-        if only and case["name"] not in only:
-            continue
-        fixture, report = build(case, check)
-        path, size = write_fixture(OUT, fixture["name"], fixture, force_gzip=True)
-        total += size
-        losses = fixture["trajectory"]["expected"]["losses"]
-        print(f"{os.path.relpath(path, FIXTURES)}: {size} bytes; loss {losses[0]:.4f} -> {losses[-1]:.4f}; "
-              f"ops {', '.join(fixture['operators'])}")
-        if report:
-            print("    float32 vs float64: " + ", ".join(f"{k} {v:.3e}" for k, v in report.items()))
-    print(f"total {total} bytes")
+    generate(CASES, sys.argv[1:], OUT, build, describe)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixture_data import data_digits, data_iris, data_regression  # noqa: E402
-from common import (FIXTURES, deviation, enc_list, generator_info, make_batches, make_optimizer, warmup_cosine,  # noqa: E402
-                    write_fixture)
+from common import (FIXTURES, deviation, enc_list, generator_info, make_batches, make_optimizer,  # noqa: E402
+                    generate, warmup_cosine)
 
 OUT = os.path.join(FIXTURES, "trajectories")
 SCRIPT = "generator/generate_trajectories.py"
@@ -243,24 +243,16 @@ def build(case, check=False):
     return fixture, report
 
 
+def describe(fixture, report):
+    losses = fixture["expected"]["losses"]
+    lines = [f"loss {losses[0]:.4f} -> {losses[-1]:.4f}"]
+    for k, (dl, dp) in (report or {}).items():
+        lines.append(f"    {k}: max relative loss deviation {dl:.3e}, parameter deviation {dp:.3e}")
+    return "\n".join(lines)
+
+
 def main():
-    torch.set_num_threads(1)
-    args = sys.argv[1:]
-    check = "--check" in args
-    only = {a for a in args if not a.startswith("--")}
-    total = 0
-    for case in CASES:
-        if only and case["name"] not in only:
-            continue
-        fixture, report = build(case, check)
-        path, size = write_fixture(OUT, fixture["name"], fixture, force_gzip=True)
-        total += size
-        losses = fixture["expected"]["losses"]
-        print(f"{os.path.relpath(path, FIXTURES)}: {size} bytes; loss {losses[0]:.4f} -> {losses[-1]:.4f}")
-        if report:
-            for k, (dl, dp) in report.items():
-                print(f"    {k}: max relative loss deviation {dl:.3e}, parameter deviation {dp:.3e}")
-    print(f"total {total} bytes")
+    generate(CASES, sys.argv[1:], OUT, build, describe)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,15 @@ class TransformerClassifier(nn.Module):
         self.head = nn.Linear(dim, classes)
         self.register_buffer("positions", torch.arange(length), persistent=False)
 
-    def forward(self, x, pad, y):
+    def logits(self, x, pad):
         h = self.tok(x) + self.pos(self.positions[: x.shape[1]])
         h = self.encoder(h, src_key_padding_mask=pad)
         keep = (~pad).to(h.dtype).unsqueeze(-1)
         pooled = (h * keep).sum(dim=1) / keep.sum(dim=1)
-        return F.cross_entropy(self.head(pooled), y)
+        return self.head(pooled)
+
+    def forward(self, x, pad, y):
+        return F.cross_entropy(self.logits(x, pad), y)
 
 
 class CausalSelfAttention(nn.Module):

@@ -257,8 +257,9 @@ export function loadOnnxTrainingFixture(path: string): OnnxTrainingFixture {
   return f;
 }
 
+/** Fixture files end in `.json` or `.json.gz`; `*.baseline.json` (speed baselines kept beside them) are not fixtures. */
 function isFixtureFile(name: string): boolean {
-  return name.endsWith('.json') || name.endsWith('.json.gz');
+  return (name.endsWith('.json') || name.endsWith('.json.gz')) && !name.endsWith('.baseline.json');
 }
 
 /** A fixture's name from its file name (`defaults-f32.json.gz` → `defaults-f32`). */

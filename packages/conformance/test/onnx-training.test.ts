@@ -7,20 +7,6 @@ import type { OnnxTrainingFixture } from '../src/read/onnx-training';
 
 const files = listFixtures('onnx-training');
 
-/**
- * Fixtures whose models use operators that `@adamw/onnxruntime` cannot
- * differentiate (or infer types through) yet, with the operators its error
- * must name. Each entry goes when those rules land; the test then fails
- * until it is removed, so the list cannot go stale.
- */
-const AWAITING: Record<string, readonly string[]> = {
-  'cnn-batchnorm-mnist-f32': ['BatchNormalization'],
-  'transformer-encoder-f32': ['LayerNormalization', 'Slice'],
-  // Only the head trains, but the types of the values after the frozen
-  // LayerNormalization nodes are not inferred yet.
-  'transformer-head-finetune-f32': ['/head/Gemm_output_0'],
-};
-
 /** The fixture's own expectations as a result (optionally nudged). */
 function echo(f: OnnxTrainingFixture, nudge = 0): OnnxTrainingResult {
   const arrays = (m: Record<string, { data: number[] }>) =>
@@ -55,19 +41,10 @@ describe('adamw-onnx-training/1 fixtures', () => {
 
   it.each(files.map((p) => [fixtureNameOf(p), p] as const))('%s trains with onnxruntime-node as torch trains it', async (name, path) => {
     const f = loadOnnxTrainingFixture(path);
-    const awaiting = AWAITING[name];
-    if (awaiting !== undefined) {
-      const run = adapter.runOnnxTraining!(f);
-      const error = await run.then(
-        () => new Error(`${name} trains now: take it off AWAITING`),
-        (e: Error) => e,
-      );
-      for (const what of awaiting) expect(error.message).toContain(what);
-      return;
-    }
     const c = compareOnnxTraining(f, await adapter.runOnnxTraining!(f));
     expect(c.problems).toEqual([]);
     expect(c.pass, onnxTrainingLine(name, adapter.name, c, '', true)).toBe(true);
+    if (f.trajectory.expected.buffers !== undefined) expect(c.buffers?.worst.maxRel).toBeLessThanOrEqual(c.tolerance.buffers.rel);
   });
 });
 

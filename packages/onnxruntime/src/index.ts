@@ -2,7 +2,7 @@
  * `@adamw/onnxruntime`: train ONNX models with the stock ONNX Runtime
  * InferenceSession of `onnxruntime-web` (browsers and Node) or
  * `onnxruntime-node`. The backward pass is written out of standard ONNX
- * operators ({@link buildTrainingModel}), ONNX Runtime runs forward and
+ * operators ({@link buildTraining}, {@link buildTrainingBytes}), ONNX Runtime runs forward and
  * backward in one `session.run`, and `@adamw/core`'s AdamW step updates the
  * parameters in place ({@link createOrtTrainer}). This entry imports nothing
  * from Node; file helpers and `onnxruntime-node` as the default runtime are
@@ -12,13 +12,15 @@
  */
 export {
   buildTraining,
+  buildTrainingBytes,
   buildTrainingModel,
   type ModelInput,
   type TrainableParameter,
   type TrainingModel,
   type TrainingModelOptions,
 } from './autodiff/build.js';
-export { DIFFERENTIABLE_OPERATORS } from './autodiff/rules/index.js';
+export type { BatchStatistics } from './autodiff/context.js';
+export { DIFFERENTIABLE_OPERATORS, NON_DIFFERENTIABLE_OPERATORS } from './autodiff/rules/index.js';
 export {
   createOrtTrainer,
   type OrtModule,

@@ -37,8 +37,9 @@ export async function runOnnxTrainingOnOrt(f: OnnxTrainingFixture, options: OrtR
   const base: OrtTrainerOptions = {
     model,
     optimizer: adamwFieldsOf(f.trajectory.optimizer),
-    exclude: noDecay,
-    // Exact names: a substring would let 'fc.1.bias' select 'fc.11.bias' too.
+    // Exact names: a string pattern matches every name containing it.
+    exclude: (name: string) => noDecay.includes(name),
+    // Exact names here too.
     ...(trainable === undefined ? {} : { trainable: (name: string) => trainable.includes(name) }),
     ort,
     sessionOptions: options.sessionOptions ?? SINGLE_THREAD,

@@ -1,3 +1,4 @@
+import type { AdamWOptions } from '@adamw/core';
 import { boolean, fail, knownKeys, number, numbers, object, string, strings } from './fields';
 
 /**
@@ -5,19 +6,7 @@ import { boolean, fail, knownKeys, number, numbers, object, string, strings } fr
  * core's defaults, which are torch's), the names trained without weight
  * decay and η of every step.
  */
-export interface FixtureOptimizer {
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-  amsgrad?: boolean;
-  maximize?: boolean;
-  decay?: 'decoupled' | 'l2';
-  decayScale?: 'lr' | 'schedule';
-  convention?: 'torch' | 'optax' | 'keras' | 'huggingface';
-  epsRoot?: number;
-  biasCorrection?: boolean;
+export interface FixtureOptimizer extends Omit<AdamWOptions, 'scheduleMultiplier' | 'nonFinite'> {
   /** Parameter names trained with weight decay 0. Default `[]`: every parameter decays (one torch parameter group). */
   noDecay: string[];
   /** η of each step (the LambdaLR factor). Default: 1 for every step. */

@@ -1,4 +1,4 @@
-import { matchesAny, type NamePattern } from '@adamw/core';
+import { checkNamePatterns, matchesAny, type NamePattern } from '@adamw/core';
 import { decodeModel } from '../proto/codec.js';
 import { floatInitializerTensors } from './initializers.js';
 
@@ -15,13 +15,8 @@ import { floatInitializerTensors } from './initializers.js';
  */
 export function resolveTrainable(model: Uint8Array, trainable: NamePattern | readonly NamePattern[] | undefined): string[] | undefined {
   if (trainable === undefined) return undefined;
-  const patterns: readonly NamePattern[] = Array.isArray(trainable) ? trainable : [trainable as NamePattern];
+  const patterns = checkNamePatterns(trainable, 'options.trainable');
   if (patterns.length === 0) throw new Error('options.trainable is empty; give at least one name or pattern');
-  for (const p of patterns) {
-    if (typeof p !== 'string' && !(p instanceof RegExp) && typeof p !== 'function') {
-      throw new TypeError(`options.trainable holds ${String(p)}; each entry must be a name (substring), a RegExp or a predicate`);
-    }
-  }
   const names = floatInitializerTensors(decodeModel(model)).map((t) => t.name!);
   for (const p of patterns) {
     if (!names.some((n) => matchesAny(n, p))) {
