@@ -37,6 +37,12 @@ for (const backend of BACKENDS) {
   );
 }
 
+/** The WebGPU adapter in a few words (its feature list would not fit a table). */
+function webgpuOf(g: GraphicsInfo | undefined): string {
+  if (g === undefined) return 'not measured';
+  return g.webgpu.available ? `${g.webgpu.vendor} ${g.webgpu.architecture}`.trim() : `unavailable: ${g.webgpu.reason}`;
+}
+
 const of = <T extends { optimizer: string }>(results: T[], o: string): T => results.find((r) => r.optimizer === o)!;
 const summary = runs.flatMap(({ backend, step, fit }) => [
   { metric: `tfjs-${backend} step, 1M params: adamw / tf.train.adam (time)`, value: of(step.results, 'adamw').medianMs / of(step.results, 'adam').medianMs },
@@ -50,7 +56,7 @@ const report = {
     cores: cpus().length,
     browser: runs[0]?.graphics.userAgent ?? 'unknown',
     webgl: runs[0]?.graphics.webgl2?.renderer ?? 'none',
-    webgpu: runs.find((r) => r.backend === 'webgpu')?.graphics.webgpu ?? null,
+    webgpu: webgpuOf(runs.find((r) => r.backend === 'webgpu')?.graphics),
   },
   summary,
   step: runs.flatMap(({ backend, step }) => step.results.map((r) => ({ backend, params: step.params, ...r, tensorsStable: step.tensorsStable }))),
