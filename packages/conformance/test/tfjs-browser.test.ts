@@ -1,6 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { TfjsAdamWOptions } from '@adamw/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareTrajectory } from '../src/adapters';
+import { adapter as webglAdapter } from '../src/adapters/tfjs-webgl';
+import { formatDeviation } from '../src/compare';
+import { listFixtures, loadTrajectoryFixture } from '../src/fixtures';
 import { openPage, type PageSession } from '../src/browser/index';
 import type { TfjsSuiteApi } from './browser/tfjs-suite-page';
 
@@ -45,7 +49,10 @@ for (const backend of ['webgl', 'webgpu'] as const) {
 
     it('runs the same update as @adamw/core, on tensor ops, without reading anything back', async () => {
       const results = await page.call('pathsAgree', { backend, cases: CASES }, { timeoutMs: 8 * MINUTES });
-      console.log(`tfjs-${backend} ops path vs core kernel on cpu, max |Δ| / max |value|:`, JSON.stringify(results.map(({ label, params, moments }) => ({ label, params, moments }))));
+      console.log(
+        `tfjs-${backend} ops path vs core kernel on cpu, max |Δ| / max |value|, and whether it equals the ops path on cpu:`,
+        JSON.stringify(results.map(({ label, params, moments, sameAsCpuOps }) => ({ label, params, moments, sameAsCpuOps }))),
+      );
       for (const r of results) {
         expect(r.path, r.label).toBe('ops');
         expect(r.syncReads, r.label).toBe(0);
@@ -101,3 +108,19 @@ for (const backend of ['webgl', 'webgpu'] as const) {
     }, 5 * MINUTES);
   });
 }
+
+describe('pnpm conformance --adapter tfjs-webgl', () => {
+  it('reproduces every trajectory fixture on webgl within the float32 tolerances', async () => {
+    const lines: string[] = [];
+    const failed: string[] = [];
+    for (const path of listFixtures('trajectory')) {
+      const f = loadTrajectoryFixture(path);
+      const c = compareTrajectory(f, await webglAdapter.run(f), webglAdapter.computeDtype);
+      lines.push(`${f.name}: loss ${formatDeviation(c.loss.maxRel)}, params ${formatDeviation(c.params.maxRel)}`);
+      if (!c.pass) failed.push(`${f.name} (${c.problems.join('; ') || `worst ${c.worstParam}`})`);
+    }
+    console.log(`tfjs-webgl against torch:\n  ${lines.join('\n  ')}`);
+    expect(lines).toHaveLength(10);
+    expect(failed).toEqual([]);
+  }, 20 * MINUTES);
+});

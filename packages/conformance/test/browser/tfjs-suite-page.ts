@@ -111,9 +111,10 @@ async function trainVariables(backend: string, options: TfjsAdamWOptions) {
 }
 
 async function pathsAgree(input: { backend: GpuBackend; cases: [string, TfjsAdamWOptions][] }) {
-  const out: { label: string; path: string; syncReads: number; params: number; moments: number; countsEqual: boolean }[] = [];
+  const out: { label: string; path: string; syncReads: number; params: number; moments: number; countsEqual: boolean; sameAsCpuOps: boolean }[] = [];
   for (const [label, options] of input.cases) {
     const reference = await trainVariables('cpu', { ...options, path: 'arrays' });
+    const cpuOps = await trainVariables('cpu', { ...options, path: 'ops' });
     const gpu = await trainVariables(input.backend, options);
     let params = 0;
     gpu.values.forEach((v, i) => (params = Math.max(params, scaled(v, reference.values[i]!))));
@@ -124,7 +125,9 @@ async function pathsAgree(input: { backend: GpuBackend; cases: [string, TfjsAdam
       if (k === 'iter' || k.endsWith('/step')) countsEqual &&= got.join() === ref.join();
       else moments = Math.max(moments, scaled(got, ref));
     }
-    out.push({ label, path: gpu.path, syncReads: gpu.syncReads, params, moments, countsEqual });
+    // Whether the GPU computed what the same tensor ops compute on the cpu backend, bit for bit.
+    const sameAsCpuOps = JSON.stringify([gpu.values, gpu.moments]) === JSON.stringify([cpuOps.values, cpuOps.moments]);
+    out.push({ label, path: gpu.path, syncReads: gpu.syncReads, params, moments, countsEqual, sameAsCpuOps });
   }
   return out;
 }
