@@ -105,7 +105,7 @@ for (const backend of ['webgl', 'webgpu'] as const) {
     it('checks gradients for NaN on the device: skips or refuses the step, unchanged', async () => {
       const r = await page.call('nonFinite', { backend });
       expect(r.afterSkip).toEqual(r.before);
-      expect(r.thrown).toMatch(/gradient of '.*kernel' is NaN at index 4/);
+      expect(r.thrown).toMatch(/gradient of '.*kernel' .*NaN at index 4/);
       expect(r.afterThrow).toEqual(r.before);
       expect(Number.isNaN(r.afterPropagate[4])).toBe(true);
       expect(r.iterations).toEqual([0, 0, 1]);
