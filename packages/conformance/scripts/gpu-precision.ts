@@ -7,22 +7,15 @@
 //
 //   pnpm --filter @adamw/conformance run gpu-precision
 import { fileURLToPath } from 'node:url';
+import { lcg } from '@adamw/test-utils/random';
 import { bundleForBrowser, withPage } from '../src/browser/index';
 import type { OpInput, PrecisionApi } from './gpu-precision-page';
 
 const ENTRY = fileURLToPath(new URL('./gpu-precision-page.ts', import.meta.url));
 const N = 4096;
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 function values(n: number, seed: number, map: (u: number) => number): number[] {
-  const r = random(seed);
+  const r = lcg(seed);
   return Array.from({ length: n }, () => Math.fround(map(r())));
 }
 

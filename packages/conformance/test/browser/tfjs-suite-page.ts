@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { seededValues } from '@adamw/test-utils/random';
 import { expose } from '../../src/browser/in-page';
 
 type GpuBackend = 'webgl' | 'webgpu';
@@ -19,13 +20,7 @@ async function use(backend: string): Promise<void> {
 
 /** Deterministic pseudo-random float32 values in [-scale, scale). */
 function lcg(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return seededValues(n, seed, scale, Float32Array);
 }
 
 /**
