@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { seededValues } from '@adamw/test-utils/random';
 import { expose } from '../../src/browser/in-page';
 
 type GpuBackend = 'webgl' | 'webgpu';
@@ -19,13 +20,7 @@ async function use(backend: string): Promise<void> {
 
 /** Deterministic pseudo-random float32 values in [-scale, scale). */
 function lcg(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return seededValues(n, seed, scale, Float32Array);
 }
 
 /**
@@ -111,9 +106,10 @@ async function trainVariables(backend: string, options: TfjsAdamWOptions) {
 }
 
 async function pathsAgree(input: { backend: GpuBackend; cases: [string, TfjsAdamWOptions][] }) {
-  const out: { label: string; path: string; syncReads: number; params: number; moments: number; countsEqual: boolean }[] = [];
+  const out: { label: string; path: string; syncReads: number; params: number; moments: number; countsEqual: boolean; sameAsCpuOps: boolean }[] = [];
   for (const [label, options] of input.cases) {
     const reference = await trainVariables('cpu', { ...options, path: 'arrays' });
+    const cpuOps = await trainVariables('cpu', { ...options, path: 'ops' });
     const gpu = await trainVariables(input.backend, options);
     let params = 0;
     gpu.values.forEach((v, i) => (params = Math.max(params, scaled(v, reference.values[i]!))));
@@ -124,7 +120,9 @@ async function pathsAgree(input: { backend: GpuBackend; cases: [string, TfjsAdam
       if (k === 'iter' || k.endsWith('/step')) countsEqual &&= got.join() === ref.join();
       else moments = Math.max(moments, scaled(got, ref));
     }
-    out.push({ label, path: gpu.path, syncReads: gpu.syncReads, params, moments, countsEqual });
+    // Whether the GPU computed what the same tensor ops compute on the cpu backend, bit for bit.
+    const sameAsCpuOps = JSON.stringify([gpu.values, gpu.moments]) === JSON.stringify([cpuOps.values, cpuOps.moments]);
+    out.push({ label, path: gpu.path, syncReads: gpu.syncReads, params, moments, countsEqual, sameAsCpuOps });
   }
   return out;
 }
