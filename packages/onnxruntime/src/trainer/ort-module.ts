@@ -53,6 +53,14 @@ function copyingSession(session: InferenceSession): InferenceSession {
       targets.map(([name]) => name),
       options,
     );
+    // Every output is checked before any array is written.
+    for (const [name, target] of targets) {
+      const result = results[name]!;
+      const into = target as Tensor | null;
+      if (into !== null && (result.type !== into.type || result.size !== into.size)) {
+        throw new Error(`output '${name}' is ${result.type} [${result.dims.join(', ')}], but the tensor preallocated for it is ${into.type} [${into.dims.join(', ')}]`);
+      }
+    }
     const out: Record<string, InferenceSession.ReturnType[string]> = {};
     for (const [name, target] of targets) {
       const result = results[name]!;
@@ -61,9 +69,6 @@ function copyingSession(session: InferenceSession): InferenceSession {
         continue;
       }
       const into = target as Tensor;
-      if (result.type !== into.type || result.size !== into.size) {
-        throw new Error(`output '${name}' is ${result.type} [${result.dims.join(', ')}], but the tensor preallocated for it is ${into.type} [${into.dims.join(', ')}]`);
-      }
       (into.data as Float32Array).set(result.data as Float32Array);
       out[name] = into;
     }
