@@ -1,6 +1,7 @@
 import { applyAdamWStep, checkAdamWStep, initAdamW } from './adamw/step.js';
 import type { ResolvedAdamWOptions } from './adamw/options.js';
 import type { AdamWOptions, AdamWState, FloatArray } from './types.js';
+import { namePatternList } from './patterns.js';
 
 /** A parameter name pattern: a substring, a regular expression or a predicate. */
 export type NamePattern = string | RegExp | ((name: string) => boolean);
@@ -26,12 +27,13 @@ export const DEFAULT_NO_DECAY: readonly RegExp[] = Object.freeze([
 
 /** True when `name` matches any of the patterns. */
 export function matchesAny(name: string, patterns: NamePattern | readonly NamePattern[]): boolean {
-  const list = Array.isArray(patterns) ? patterns : [patterns as NamePattern];
+  const list = namePatternList(patterns);
   return list.some((p) => (typeof p === 'string' ? name.includes(p) : p instanceof RegExp ? new RegExp(p.source, p.flags.replace('g', '')).test(name) : p(name)));
 }
 
 /** A rule that turns weight decay off for the names matching `patterns` (biases and norms by default). */
 export function noDecayRule(patterns: NamePattern | readonly NamePattern[] = DEFAULT_NO_DECAY): ParamRule {
+  namePatternList(patterns);
   return { match: patterns, options: { weightDecay: 0 } };
 }
 
