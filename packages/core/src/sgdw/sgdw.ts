@@ -1,14 +1,15 @@
 import type { FloatArray, NonFinitePolicy } from '../types.js';
 import {
+  assertCanStep,
   assertFloatArray,
   assertNoOverlap,
   assertSameShape,
-  assertStep,
   checkBoolean,
   checkChoice,
   checkKnownKeys,
   checkNumber,
   firstNonFinite,
+  writeStep,
 } from '../validate.js';
 
 /**
@@ -100,18 +101,19 @@ export function initSGDW<T extends FloatArray>(params: T, options: SGDWOptions =
 }
 
 function checkSGDWStep(params: FloatArray, grads: FloatArray, state: SGDWState, options: SGDWOptions): ResolvedSGDW | undefined {
+  // Options first, as for AdamW: no getter among them runs after an array was checked.
+  const o = resolveSGDWOptions(options);
   assertFloatArray(params, 'params');
   assertSameShape(grads, 'grads', params, 'params');
   if (state === null || typeof state !== 'object') throw new TypeError('state must be an SGDW state object');
-  assertStep(state.step, 'state.step');
-  const o = resolveSGDWOptions(options);
+  assertCanStep(state.step, 'state.step');
   if (o.momentum !== 0) {
     if (state.momentumBuffer === undefined) {
       throw new TypeError('options.momentum is not 0 but state.momentumBuffer is missing; create the state with initSGDW(params, { momentum })');
     }
     assertSameShape(state.momentumBuffer, 'state.momentumBuffer', params, 'params');
   }
-  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined });
+  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined }, ['grads']);
   if (o.nonFinite !== 'propagate') {
     const bad = firstNonFinite(grads);
     if (bad >= 0) {
@@ -154,8 +156,9 @@ function sgdwKernel(o: ResolvedSGDW, firstStep: boolean, p: FloatArray, g: Float
 export function sgdwStepInPlace<T extends FloatArray>(params: T, grads: T, state: SGDWState<T>, options: SGDWOptions = {}): void {
   const o = checkSGDWStep(params, grads, state, options);
   if (o === undefined) return;
-  sgdwKernel(o, state.step === 0, params, grads, o.momentum !== 0 ? state.momentumBuffer : undefined);
-  state.step += 1;
+  const first = state.step === 0;
+  writeStep(state, state.step + 1);
+  sgdwKernel(o, first, params, grads, o.momentum !== 0 ? state.momentumBuffer : undefined);
 }
 
 /** One SGDW step as a pure function; inputs are left untouched. */
