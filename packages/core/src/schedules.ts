@@ -1,4 +1,4 @@
-import { checkKnownKeys } from './validate.js';
+import { checkKnownKeys, optionValue } from './validate.js';
 
 /**
  * A learning-rate multiplier schedule: η as a pure function of the 0-based
@@ -56,7 +56,8 @@ export interface CosineWarmRestartsOptions {
  */
 export function cosineWarmRestarts(options: CosineWarmRestartsOptions): Schedule {
   checkKnownKeys(options, ['period', 'periodMultiplier', 'min', 'max'], 'cosineWarmRestarts option');
-  const { period, periodMultiplier = 1, min = 0, max = 1 } = options;
+  const read = (key: keyof CosineWarmRestartsOptions, fallback?: number) => (optionValue(options, key) ?? fallback) as number;
+  const [period, periodMultiplier, min, max] = [read('period'), read('periodMultiplier', 1), read('min', 0), read('max', 1)];
   checkPositiveInteger(period, 'period');
   if (!Number.isInteger(periodMultiplier) || periodMultiplier < 1) {
     throw new RangeError(`periodMultiplier must be an integer >= 1, got ${periodMultiplier}`);
@@ -106,8 +107,9 @@ export interface NormalizedWeightDecayOptions {
  * the best λ_norm stable across batch sizes and run lengths.
  */
 export function normalizedWeightDecay(options: NormalizedWeightDecayOptions): number {
-  checkKnownKeys(options, ['lambdaNorm', 'batchSize', 'trainSize', 'epochs'], 'normalizedWeightDecay option');
-  const { lambdaNorm, batchSize, trainSize, epochs } = options;
+  const keys = ['lambdaNorm', 'batchSize', 'trainSize', 'epochs'] as const;
+  checkKnownKeys(options, keys, 'normalizedWeightDecay option');
+  const [lambdaNorm, batchSize, trainSize, epochs] = keys.map((key) => optionValue(options, key) as number) as [number, number, number, number];
   for (const [name, value] of Object.entries({ lambdaNorm, batchSize, trainSize, epochs })) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (name !== 'lambdaNorm' && value === 0)) {
       throw new RangeError(`${name} must be a ${name === 'lambdaNorm' ? 'non-negative' : 'positive'} finite number, got ${value}`);

@@ -45,6 +45,24 @@ export function assertSameShape(a: unknown, aName: string, like: FloatArray, lik
   }
 }
 
+/**
+ * The value of option `key`: read once, and refused when it is not an own
+ * enumerable property (see {@link checkKnownKeys}). Absent options read as
+ * undefined, so only the options present cost the extra check.
+ */
+export function optionValue(options: object, key: string): unknown {
+  const value = (options as Record<string, unknown>)[key];
+  if (value !== undefined && !Object.prototype.propertyIsEnumerable.call(options, key)) {
+    if (!Object.hasOwn(options, key)) {
+      throw new TypeError(
+        `option ${key} is inherited through the prototype of the options object; pass options as own properties (for example { ...defaults, ${key} })`,
+      );
+    }
+    throw new TypeError(`option ${key} is not enumerable; pass options as ordinary own properties`);
+  }
+  return value;
+}
+
 /** Checks an optional number option: TypeError for a wrong type, RangeError outside [min, max) / [min, max]. */
 export function checkNumber(
   options: object,
@@ -52,7 +70,7 @@ export function checkNumber(
   fallback: number,
   range: { min?: number; max?: number; maxExclusive?: boolean } = {},
 ): number {
-  const value = (options as Record<string, unknown>)[key];
+  const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'number') {
     throw new TypeError(`option ${key} must be a number, got ${typeof value} (${String(value)})`);
@@ -69,7 +87,7 @@ export function checkNumber(
 
 /** Checks an optional boolean option. */
 export function checkBoolean(options: object, key: string, fallback: boolean): boolean {
-  const value = (options as Record<string, unknown>)[key];
+  const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') {
     throw new TypeError(`option ${key} must be a boolean, got ${typeof value} (${String(value)})`);
@@ -79,7 +97,7 @@ export function checkBoolean(options: object, key: string, fallback: boolean): b
 
 /** Checks an optional string option against its allowed values. */
 export function checkChoice<C extends string>(options: object, key: string, choices: readonly C[], fallback: C): C {
-  const value = (options as Record<string, unknown>)[key];
+  const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'string') {
     throw new TypeError(`option ${key} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${typeof value}`);
@@ -96,7 +114,8 @@ export function checkChoice<C extends string>(options: object, key: string, choi
  * the set that spread, `Object.keys` and JSON see; an option that an ordinary
  * read would find elsewhere (inherited through a prototype, a getter of a
  * class, a property added to `Object.prototype`, a non-enumerable property)
- * is refused by name rather than used here and dropped by the next spread.
+ * is refused by name, when its value is read, rather than used here and
+ * dropped by the next spread.
  */
 export function checkKnownKeys(options: unknown, known: readonly string[], what: string): void {
   if (options === undefined) return;
@@ -108,17 +127,6 @@ export function checkKnownKeys(options: unknown, known: readonly string[], what:
     if (!known.includes(key)) {
       const inherited = Object.hasOwn(options, key) ? '' : ' (inherited through the prototype of the options object)';
       throw new TypeError(`unknown ${what} field '${key}'${inherited}; known fields: ${known.join(', ')}`);
-    }
-  }
-  for (const key of known) {
-    if (!(key in options)) continue;
-    if (!Object.hasOwn(options, key)) {
-      throw new TypeError(
-        `option ${key} is inherited through the prototype of the options object; pass options as own properties (for example { ...defaults, ${key} })`,
-      );
-    }
-    if (!Object.prototype.propertyIsEnumerable.call(options, key)) {
-      throw new TypeError(`option ${key} is not enumerable; pass options as ordinary own properties`);
     }
   }
 }
@@ -174,21 +182,32 @@ export function firstNonFinite(a: FloatArray): number {
  * the arrays the step only reads (see {@link sameSharedMemory}).
  */
 export function assertNoOverlap(arrays: Record<string, FloatArray | undefined>, readOnly: readonly string[] = []): void {
-  const entries = Object.entries(arrays).filter((e): e is [string, FloatArray] => e[1] !== undefined);
-  for (let i = 0; i < entries.length; i++) {
-    for (let j = i + 1; j < entries.length; j++) {
-      const [aName, a] = entries[i]!;
-      const [bName, b] = entries[j]!;
-      // Byte ranges that would overlap if the two buffers were one memory.
-      if (!(a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength)) continue;
-      const written = readOnly.includes(aName) ? b : a;
-      const other = written === a ? b : a;
-      if (a.buffer === b.buffer || sameSharedMemory(written, other.buffer, Math.max(a.byteOffset, b.byteOffset))) {
-        throw new RangeError(`${aName} and ${bName} share memory; give each its own array`);
+  const names = Object.keys(arrays);
+  for (let i = 0; i < names.length; i++) {
+    const a = arrays[names[i]!];
+    if (a === undefined) continue;
+    const aBuffer = a.buffer;
+    const aShared = isSharedBuffer(aBuffer);
+    const aStart = a.byteOffset;
+    const aEnd = aStart + a.byteLength;
+    for (let j = i + 1; j < names.length; j++) {
+      const b = arrays[names[j]!];
+      if (b === undefined) continue;
+      const bBuffer = b.buffer;
+      const one = aBuffer === bBuffer;
+      if (!one && !(aShared && isSharedBuffer(bBuffer))) continue;
+      // Byte ranges that overlap within one memory (or would, if two shared buffers are one).
+      const bStart = b.byteOffset;
+      if (!(aStart < bStart + b.byteLength && bStart < aEnd)) continue;
+      const written = readOnly.includes(names[i]!) ? b : a;
+      if (one || sameSharedMemory(written, written === a ? bBuffer : aBuffer, Math.max(aStart, bStart))) {
+        throw new RangeError(`${names[i]} and ${names[j]} share memory; give each its own array`);
       }
     }
   }
 }
+
+const isSharedBuffer = (buffer: ArrayBufferLike): buffer is SharedArrayBuffer => typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
 
 /** One byte view per shared buffer, for {@link sameSharedMemory} (kept so that a step in steady state allocates nothing). */
 const byteViews = new WeakMap<SharedArrayBuffer, Uint8Array>();
@@ -213,7 +232,7 @@ function byteView(buffer: SharedArrayBuffer): Uint8Array {
  */
 function sameSharedMemory(a: FloatArray, other: ArrayBufferLike, at: number): boolean {
   const mine = a.buffer;
-  if (typeof SharedArrayBuffer !== 'function' || !(mine instanceof SharedArrayBuffer) || !(other instanceof SharedArrayBuffer)) return false;
+  if (!isSharedBuffer(mine) || !isSharedBuffer(other)) return false;
   if (at >= mine.byteLength || at >= other.byteLength) return false;
   const here = byteView(mine);
   const there = byteView(other);

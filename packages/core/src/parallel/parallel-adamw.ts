@@ -17,7 +17,7 @@ import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
 import { alignArray, floatAllocator } from '../simd/allocator.js';
 import { shardBounds } from './shards.js';
 import { isShared } from './shared.js';
-import { checkKnownKeys, writeStep } from '../validate.js';
+import { checkKnownKeys, optionValue, writeStep } from '../validate.js';
 import { finishStep, openStep, stopWorkers } from './handshake.js';
 import { CONTROL, GATE_SPINS, PLAN_FIELDS, parallelWorkerSource, SCALARS, WORKER_SLOTS, type WorkerArrays, type WorkerData } from './worker.js';
 
@@ -167,12 +167,13 @@ function assertShared(arrays: Record<string, FloatArray | undefined>): void {
  */
 export async function createParallelAdamW(options: ParallelAdamWOptions = {}): Promise<ParallelAdamW> {
   checkKnownKeys(options, ['workers', 'minLengthPerThread', 'workerTimeoutMs'], 'parallel AdamW option');
-  const workerCount = checkCount(options.workers ?? Math.max(1, availableParallelism() - 1), 'workers', 0, 256);
-  const minLength = checkCount(options.minLengthPerThread ?? 65536, 'minLengthPerThread', 1, 2 ** 40);
-  const timeoutMs = options.workerTimeoutMs ?? 10_000;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    throw new RangeError(`option workerTimeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  const workerCount = checkCount(optionValue(options, 'workers') ?? Math.max(1, availableParallelism() - 1), 'workers', 0, 256);
+  const minLength = checkCount(optionValue(options, 'minLengthPerThread') ?? 65536, 'minLengthPerThread', 1, 2 ** 40);
+  const timeout = optionValue(options, 'workerTimeoutMs') ?? 10_000;
+  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new RangeError(`option workerTimeoutMs must be a positive number of milliseconds, got ${String(timeout)}`);
   }
+  const timeoutMs = timeout;
   const module = adamwWasmModule();
   const sharedModule = sharedWasmModule();
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
