@@ -1,4 +1,5 @@
-import type { FloatArray } from '../types.js';
+import type { AdamWKernel } from '../simd/select.js';
+import type { AdamWState, FloatArray } from '../types.js';
 import type { ResolvedAdamWOptions } from './options.js';
 import type { AdamWPlan } from './plan.js';
 
@@ -8,8 +9,6 @@ export interface NonFiniteResult {
   index: number;
   value: number;
 }
-
-type Kernel = (plan: AdamWPlan, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined) => void;
 
 /**
  * The first scalar of a step that is not finite in the arithmetic of the
@@ -68,12 +67,11 @@ function firstNonFiniteIn(a: FloatArray, length: number): number {
  * ones the step would write.
  */
 export function firstNonFiniteResult(
-  kernel: Kernel,
+  kernel: AdamWKernel,
   plan: AdamWPlan,
   p: FloatArray,
   g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
+  { m, v }: Pick<AdamWState, 'm' | 'v'>,
   vMax: FloatArray | undefined,
 ): NonFiniteResult | undefined {
   const [sp, sm, sv, su] = scratchFor(p) as [FloatArray, FloatArray, FloatArray, FloatArray];

@@ -77,7 +77,7 @@ export function checkAdamWStep(
       return undefined;
     }
     if (o.nonFiniteCheck === 'result') {
-      const found = firstNonFiniteResult(adamwAutoKernel, plan, params, grads, state.m, state.v, vMax);
+      const found = firstNonFiniteResult(adamwAutoKernel, plan, params, grads, state, vMax);
       if (found !== undefined) {
         if (o.nonFinite === 'throw') {
           throw new RangeError(`the step would make ${found.array}[${found.index}] ${found.value}; nonFinite: 'throw' leaves params and state unchanged`);
