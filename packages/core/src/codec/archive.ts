@@ -10,7 +10,7 @@ export interface ArrayArchive {
   kind: string;
   /** Free-form JSON metadata. */
   meta: Json;
-  /** The arrays, by name. */
+  /** The arrays, by name (decoded into a record without a prototype; `__proto__` is not a valid name). */
   arrays: Record<string, FloatArray>;
 }
 
