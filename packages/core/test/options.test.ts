@@ -89,10 +89,10 @@ describe('AdamW options inherited or hidden', () => {
 
 describe('name patterns', () => {
   const bad: [string, unknown, RegExp][] = [
-    ['a number', 5, /pattern must be a string, a RegExp or a function \(name\) => boolean, got number \(5\)/],
-    ['null', null, /pattern must be .* got null/],
-    ['an object', { match: 'bias' }, /pattern must be .* got object/],
-    ['a number inside a list', ['bias', 5], /pattern 1 must be a string, a RegExp or a function .* got number \(5\)/],
+    ['a number', 5, /must be a name pattern \(a string, a RegExp or a function of the name\), got number 5/],
+    ['null', null, /must be a name pattern .* got null/],
+    ['an object', { match: 'bias' }, /must be a name pattern .* got Object/],
+    ['a number inside a list', ['bias', 5], /\[1\] must be a name pattern .* got number 5/],
   ];
   for (const [what, patterns, message] of bad) {
     it(`${what}: a TypeError that names the pattern, from matchesAny and from noDecayRule when the rule is made`, () => {
