@@ -5,6 +5,9 @@ import { planAdamWStep } from './plan.js';
 import { firstNonFiniteResult, nonFinitePlanScalar } from './result-check.js';
 import { adamwAutoKernel, type AdamWKernel } from '../simd/select.js';
 
+/** The arrays a step only reads (the overlap check probes shared memory through the others). */
+const READ_ONLY: readonly string[] = ['grads'];
+
 function zerosLike<T extends FloatArray>(a: T): T {
   return new (a.constructor as new (n: number) => T)(a.length);
 }
@@ -61,7 +64,7 @@ export function checkAdamWStep(
     assertSameShape(state.vMax, 'state.vMax', params, 'params');
   }
   const vMax = o.amsgrad ? state.vMax : undefined;
-  assertNoOverlap({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': vMax }, ['grads']);
+  assertNoOverlap({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': vMax }, READ_ONLY);
   if (o.nonFinite !== 'propagate') {
     const plan = planAdamWStep(o, state.step + 1);
     const scalar = nonFinitePlanScalar(o, plan, params instanceof Float32Array);

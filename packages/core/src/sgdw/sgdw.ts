@@ -12,6 +12,9 @@ import {
   writeStep,
 } from '../validate.js';
 
+/** The arrays a step only reads (the overlap check probes shared memory through the others). */
+const READ_ONLY: readonly string[] = ['grads'];
+
 /**
  * Options of one SGDW step: momentum SGD with decoupled weight decay, or with
  * `decay: 'l2'` exactly `torch.optim.SGD(lr, momentum, dampening,
@@ -126,7 +129,7 @@ export function checkSGDWStep(params: FloatArray, grads: FloatArray, state: SGDW
     }
     assertSameShape(state.momentumBuffer, 'state.momentumBuffer', params, 'params');
   }
-  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined }, ['grads']);
+  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined }, READ_ONLY);
   if (o.nonFinite !== 'propagate') {
     const bad = firstNonFinite(grads);
     if (bad >= 0) {
