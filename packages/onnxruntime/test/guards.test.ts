@@ -147,23 +147,27 @@ describe('exportModel options', () => {
 });
 
 describe('parameter names that are not ordinary keys', () => {
-  it("an initializer named '__proto__' is refused when the trainer is made, and no prototype changes", async () => {
+  it("initializers named '__proto__', 'constructor' or 'prototype' are refused when the trainer is made, and no prototype changes", async () => {
     const before = Object.getOwnPropertyNames(Object.prototype);
-    await expect(createOrtTrainer({ model: squareModel(1, '__proto__'), ort, sessionOptions })).rejects.toThrow(
-      /the model's initializer '__proto__' cannot be trained under that name/,
-    );
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      await expect(createOrtTrainer({ model: squareModel(1, name), ort, sessionOptions })).rejects.toThrow(
+        new RegExp(`the model's initializer '${name}' cannot be trained under that name`),
+      );
+    }
     expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(before);
   });
 
-  it("names such as 'constructor' and 'toString' train and checkpoint like any other", async () => {
-    const a = await createOrtTrainer({ model: squareModel(1, 'constructor'), ort, sessionOptions });
+  it("names Object.prototype has, such as 'toString' and 'valueOf', train and checkpoint like any other", async () => {
+    const a = await createOrtTrainer({ model: squareModel(1, 'toString'), ort, sessionOptions });
     const x = new ort.Tensor('float32', Float32Array.from(randoms(random(2), 12, -1, 1)), [2, 6]);
     await a.step({ x });
-    const b = await createOrtTrainer({ model: squareModel(1, 'constructor'), ort, sessionOptions });
+    const b = await createOrtTrainer({ model: squareModel(1, 'toString'), ort, sessionOptions });
     b.loadCheckpoint(a.saveCheckpoint());
     expect(snapshot(b)).toEqual(snapshot(a));
-    const c = await createOrtTrainer({ model: squareModel(1, 'toString'), ort, sessionOptions });
-    expect(() => c.loadCheckpoint(a.saveCheckpoint())).toThrow(/missing toString; unknown constructor/);
+    const c = await createOrtTrainer({ model: squareModel(1, 'valueOf'), ort, sessionOptions });
+    const before = snapshot(c);
+    expect(() => c.loadCheckpoint(a.saveCheckpoint())).toThrow(/missing valueOf; unknown toString/);
+    expect(snapshot(c)).toEqual(before);
     for (const t of [a, b, c]) await t.release();
   });
 });

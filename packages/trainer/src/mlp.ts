@@ -175,7 +175,7 @@ export class Mlp {
   setParams(values: Readonly<Record<string, ArrayLike<number>>>): void {
     if (values === null || typeof values !== 'object') throw new TypeError(`params must be an object of arrays by name, got ${describe(values)}`);
     for (const name of Object.keys(values)) {
-      if (!(name in this.params)) throw new RangeError(`unknown parameter '${name}'; this model has ${Object.keys(this.params).join(', ')}`);
+      if (!Object.hasOwn(this.params, name)) throw new RangeError(`unknown parameter '${name}'; this model has ${Object.keys(this.params).join(', ')}`);
     }
     for (const [name, p] of Object.entries(this.params)) {
       const v = values[name];

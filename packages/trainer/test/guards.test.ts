@@ -183,6 +183,18 @@ describe('options of the wrong type name the option the caller gave', () => {
   });
 });
 
+describe('parameter names found on Object.prototype', () => {
+  it("setParams refuses 'constructor' and 'toString' as unknown parameters instead of ignoring them", () => {
+    const m = model([2, 2]);
+    const good = m.copyParams();
+    const before = snapshot(m.params);
+    for (const name of ['constructor', 'toString']) {
+      expect(() => m.setParams({ ...good, [name]: [1, 2] })).toThrow(new RegExp(`unknown parameter '${name}'`));
+    }
+    expect(snapshot(m.params)).toEqual(before);
+  });
+});
+
 describe('models too large to allocate', () => {
   it('a layer with more weights than an array can hold is refused before anything is allocated, naming the layer', () => {
     expect(() => new Mlp({ layers: [1e6, 1e6] })).toThrow(/layer 0 \(1000000 → 1000000\) needs 1e\+12 weights; one array holds at most 4294967296/);

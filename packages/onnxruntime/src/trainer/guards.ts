@@ -5,18 +5,26 @@ import { findAttribute, intAttr } from '../proto/attributes.js';
 import { decodeModel } from '../proto/codec.js';
 
 /**
- * Throws when a parameter or an input of the model is named `__proto__`:
- * the trainer keeps them in objects by name, and assigning that key sets an
- * object's prototype instead of storing a value.
+ * Names that reach an object's prototype or constructor through `obj[name]`
+ * (assigning `__proto__` even replaces the prototype); `@adamw/core`'s
+ * checkpoints refuse them, so a parameter under one could never be saved.
+ */
+const RESERVED_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Throws before anything is allocated when a trained parameter or an input
+ * of the model has a reserved name: the trainer keeps them in objects by
+ * name, and its checkpoints could not hold them.
  */
 export function checkModelNames(training: TrainingModel): void {
   for (const [what, names] of [
     ['initializer', training.parameters.map((p) => p.name)],
     ['input', training.inputs.map((i) => i.name)],
   ] as const) {
-    if (names.includes('__proto__')) {
+    const bad = names.find((n) => RESERVED_NAMES.includes(n));
+    if (bad !== undefined) {
       throw new RangeError(
-        `the model's ${what} '__proto__' cannot be trained under that name: it is the one key a JavaScript object cannot hold (assigning it replaces the object's prototype); rename it in the model`,
+        `the model's ${what} '${bad}' cannot be trained under that name: ${RESERVED_NAMES.join(', ')} reach a JavaScript object's prototype, so no checkpoint holds them; rename it in the model`,
       );
     }
   }
