@@ -183,6 +183,13 @@ describe('names that are not ordinary keys', () => {
   });
 });
 
+describe('options of the wrong type', () => {
+  it('exclude: 5 is named as the AdamW option it is', () => {
+    expect(() => adamw({ exclude: 5 as never })).toThrow(/option exclude must be a name pattern .*got number 5/);
+    expect(() => adamw({ exclude: ['bias', null] as never })).toThrow(/option exclude\[1\] must be a name pattern/);
+  });
+});
+
 describe('variables without gradients', () => {
   it('a variable with trainable: false in the variable list is named as not trainable, not told to become it', () => {
     const w = tf.variable(tf.ones([2]), true, uniqueName('trained'));
