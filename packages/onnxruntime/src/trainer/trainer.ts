@@ -119,15 +119,11 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  * Runtime reads the arrays without copying, gradients land in preallocated
  * output tensors passed as `session.run`'s fetches, and `@adamw/core`'s
  * step rewrites the parameter arrays in place, so nothing is allocated per
- * step beyond what ONNX Runtime does internally. With the torch convention:
- *
- * ```text
- * g ← ∂loss/∂θ               (ONNX Runtime, one run)
- * g ← g · min(1, c/(‖g‖+1e-6))   when clipGlobalNorm = c
- * θ ← θ·(1 − α·η·λ)          (λ = 0 for excluded names: biases and norms by default)
- * m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
- * ```
+ * step beyond what ONNX Runtime does internally. Each step computes
+ * g = ∂loss/∂θ in one ONNX Runtime run, then runs `@adamw/core`'s step
+ * protocol (`createNamedOptimizer`: non-finite policy, `clipGlobalNorm`, η
+ * from the schedule, no decay for excluded names) with the update written out
+ * on `AdamWOptions` of `@adamw/core`.
  *
  * @example
  * ```ts
