@@ -104,6 +104,14 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
     const [before, after] = nums(out, /loss (\S+) -> (\S+) after 301 AdamW steps/);
     expect(after).toBeLessThan(before! / 10);
   },
+  'onnxruntime/finetune-head.ts': (out) => {
+    expect(out).toMatch(/^training head\.weight, head\.bias$/m);
+    const before = num(out, /accuracy before (\S+)/);
+    const after = num(out, /accuracy after (\S+)/);
+    expect(before).toBeLessThan(0.5);
+    expect(after).toBeGreaterThan(0.9);
+    expect(out).toMatch(/encoder\.layers\.0\.linear1\.weight unchanged: true/);
+  },
   'onnxruntime/train-export.ts': (out) => {
     expect(out).toMatch(/parameters: hidden1\.weight, hidden1\.bias, hidden2\.weight, hidden2\.bias, out\.weight, out\.bias/);
     const [before, after] = nums(out, /loss (\S+) -> (\S+) after 180 steps/);
