@@ -32,14 +32,32 @@ function dropoutToEval(graph: GraphProto): void {
 }
 
 /**
- * The forward model for evaluation: the trained initializers become graph
- * inputs (so a run reads the trainer's current arrays) and Dropout runs in
- * inference mode.
+ * Switches every BatchNormalization to inference mode (normalising with the
+ * running statistics): `training_mode` 0 from opset 14, and only the
+ * normalised output in every opset (opset 13's training form is the one with
+ * the statistics outputs). Throws when a statistics output is read.
  */
-export function evaluationModel(forward: Uint8Array, trainable: readonly string[]): Uint8Array {
+function batchNormToEval(graph: GraphProto): void {
+  const read = new Set<string>([...(graph.node ?? []).flatMap((n) => n.input ?? []), ...(graph.output ?? []).map((o) => o.name ?? '')]);
+  for (const node of graph.node ?? []) {
+    if (node.opType !== 'BatchNormalization' || (node.domain && node.domain !== 'ai.onnx')) continue;
+    const extra = (node.output ?? []).slice(1).filter((o) => o && read.has(o));
+    if (extra.length > 0) throw new Error(`BatchNormalization node '${node.name ?? ''}' has its statistics outputs read (${extra.join(', ')}), so it cannot be switched to inference mode`);
+    node.output = (node.output ?? []).slice(0, 1);
+    for (const a of node.attribute ?? []) if (a.name === 'training_mode') a.i = 0;
+  }
+}
+
+/**
+ * The forward model for evaluation: the trained initializers (and the
+ * running statistics in `buffers`) become graph inputs, so a run reads the
+ * trainer's current arrays, and Dropout and BatchNormalization run in
+ * inference mode, as after torch's `module.eval()`.
+ */
+export function evaluationModel(forward: Uint8Array, trainable: readonly string[], buffers: readonly string[] = []): Uint8Array {
   const model = decodeModel(forward);
   const graph = model.graph!;
-  const names = new Set(trainable);
+  const names = new Set([...trainable, ...buffers]);
   const moved = (graph.initializer ?? []).filter((t) => names.has(t.name ?? ''));
   graph.initializer = (graph.initializer ?? []).filter((t) => !names.has(t.name ?? ''));
   graph.input = [
@@ -50,6 +68,7 @@ export function evaluationModel(forward: Uint8Array, trainable: readonly string[
     })),
   ];
   dropoutToEval(graph);
+  batchNormToEval(graph);
   return encodeModel(model);
 }
 
@@ -57,9 +76,35 @@ export function evaluationModel(forward: Uint8Array, trainable: readonly string[
 export interface ExportOptions {
   /**
    * `'keep'` writes Dropout nodes as the forward model had them;
-   * `'eval'` switches them to inference mode (identity). Default `'keep'`.
+   * `'eval'` switches them to inference mode (identity). Default `'keep'`;
+   * any other value (or an unknown option) throws a TypeError.
    */
   dropout?: 'keep' | 'eval';
+  /**
+   * `'keep'` writes BatchNormalization nodes as the forward model had them
+   * (a training-mode export normalises with each batch's statistics);
+   * `'eval'` switches them to inference mode, normalising with the running
+   * statistics the trainer kept, as torch's `module.eval()`. Default `'keep'`.
+   */
+  batchNorm?: 'keep' | 'eval';
+}
+
+const EXPORT_KEYS = ['dropout'];
+const DROPOUT_MODES = ['keep', 'eval'];
+
+/** Throws a TypeError for options of `exportModel` that are not {@link ExportOptions}, naming what is valid. */
+function checkExportOptions(options: unknown): ExportOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`exportModel options must be an object { dropout }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!EXPORT_KEYS.includes(key)) throw new TypeError(`exportModel: unknown option '${key}'; known options: ${EXPORT_KEYS.join(', ')}`);
+  }
+  const { dropout } = options as ExportOptions;
+  if (dropout !== undefined && !DROPOUT_MODES.includes(dropout)) {
+    throw new TypeError(`exportModel: dropout must be ${DROPOUT_MODES.map((m) => `'${m}'`).join(' or ')}, got ${typeof dropout === 'string' ? `'${dropout}'` : String(dropout)}`);
+  }
+  return options as ExportOptions;
 }
 
 /** The forward model with the given values written into its initializers. */
@@ -68,6 +113,7 @@ export function modelWithParameters(
   params: Readonly<Record<string, Float32Array | Float64Array>>,
   options: ExportOptions = {},
 ): Uint8Array {
+  checkExportOptions(options);
   const model: ModelProto = decodeModel(forward);
   const graph = model.graph!;
   const byName = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
@@ -77,5 +123,6 @@ export function modelWithParameters(
     writeFloatTensor(t, values);
   }
   if (options.dropout === 'eval') dropoutToEval(graph);
+  if (options.batchNorm === 'eval') batchNormToEval(graph);
   return encodeModel(model);
 }

@@ -1,10 +1,13 @@
-import { createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
+import { checkNamePatterns, createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
+import { createRunningStatistics } from './running-statistics.js';
+import { checkLabels, checkModelNames, checkNotEmpty, labelRules } from './guards.js';
 
 /** The parts of the `onnxruntime-node` module the trainer uses. */
 export interface OrtModule {
@@ -17,7 +20,7 @@ export type ParameterArray = Float32Array | Float64Array;
 
 /** Options of {@link createOrtTrainer}. */
 export interface OrtTrainerOptions {
-  /** The forward ONNX model (bytes) whose output is the scalar loss. */
+  /** The forward ONNX model (bytes) whose output is the scalar loss; copied, so the caller may reuse the buffer. */
   model: Uint8Array;
   /** AdamW options (`@adamw/core`); `scheduleMultiplier` is the constant η unless `schedule` is given. */
   optimizer?: AdamWOptions;
@@ -36,8 +39,14 @@ export interface OrtTrainerOptions {
   clipGlobalNorm?: number;
   /** The value to differentiate (default: the model's only output). */
   loss?: string;
-  /** Initializers to train (default: every float initializer). */
-  trainable?: readonly string[];
+  /**
+   * The parameters to train: names or patterns (`@adamw/core`'s
+   * `NamePattern`: a substring, a RegExp or a predicate) matched against the
+   * model's float initializers; the rest stay frozen, with no gradient
+   * output, no optimizer state, and their values untouched. Default: every
+   * float initializer the loss depends on.
+   */
+  trainable?: NamePattern | readonly NamePattern[];
   /** The `onnxruntime-node` module to use. Default: `await import('onnxruntime-node')`. */
   ort?: OrtModule;
   /** Session options for both sessions (training and evaluation). */
@@ -55,6 +64,13 @@ export interface OrtTrainer {
   readonly gradients: Readonly<Record<string, ParameterArray>>;
   /** AdamW state per parameter. */
   readonly states: Readonly<Record<string, AdamWState<ParameterArray>>>;
+  /**
+   * The running statistics of training-mode BatchNormalization nodes by
+   * initializer name (`bn.running_mean`, `bn.running_var`), updated after
+   * every applied step as torch updates them; exported, checkpointed, and
+   * used by `evaluate`.
+   */
+  readonly runningStatistics: Readonly<Record<string, ParameterArray>>;
   /** Updates applied so far (skipped steps do not count). */
   readonly stepCount: number;
   /** The training model and what was built with it. */
@@ -64,14 +80,16 @@ export interface OrtTrainer {
    * updates the parameters with AdamW. Resolves to the loss of this batch,
    * computed before the update.
    *
-   * Feeds are checked first (names, element types, shapes); a failure
-   * there, in ONNX Runtime, or a non-finite loss or gradient under
+   * Feeds are checked first (names, element types, shapes, a batch of at
+   * least one row, and labels of a SoftmaxCrossEntropyLoss or
+   * NegativeLogLikelihoodLoss fed from outside in [0, C) or equal to its
+   * ignore_index, as torch requires); a failure there, in ONNX Runtime, or a non-finite loss or gradient under
    * `nonFinite: 'throw'` rejects and leaves parameters and optimizer state
    * as they were. With `nonFinite: 'skip'` such a step changes nothing and
    * still resolves to the loss.
    */
   step(feeds: Record<string, Tensor>): Promise<number>;
-  /** The loss on a batch with the current parameters, Dropout in inference mode; changes nothing. */
+  /** The loss on a batch with the current parameters, Dropout and BatchNormalization in inference mode (torch's `module.eval()`); changes nothing. */
   evaluate(feeds: Record<string, Tensor>): Promise<number>;
   /** The forward model with the trained values in its initializers (loadable by any ONNX Runtime). */
   exportModel(options?: ExportOptions): Uint8Array;
@@ -101,7 +119,7 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
   }
   if (!(options.model instanceof Uint8Array)) throw new TypeError('options.model must be the ONNX model as a Uint8Array');
   const config: NamedOptimizerConfig = { options: options.optimizer ?? {} };
-  if (options.exclude !== undefined) config.exclude = options.exclude;
+  if (options.exclude !== undefined) config.exclude = checkNamePatterns(options.exclude, 'options.exclude');
   if (options.schedule !== undefined) config.schedule = options.schedule;
   if (options.clipGlobalNorm !== undefined) config.clipGlobalNorm = options.clipGlobalNorm;
   return { config, protocol: createStepProtocol(config) };
@@ -131,7 +149,12 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   const { config, protocol } = checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
+  // A copy (a Buffer's slice would share memory): exportModel and evaluate read
+  // the forward model long after this call, when the caller may have reused its buffer.
+  const forward = new Uint8Array(options.model);
+  const training = buildTraining(forward, { loss: options.loss, trainable: resolveTrainable(forward, options.trainable) });
+  checkModelNames(training);
+  const labels = labelRules(forward, training);
   const ort = options.ort ?? (await loadOrt());
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
@@ -151,6 +174,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
+  const statistics = createRunningStatistics(training, forward, ort);
+  Object.assign(fetches, statistics.fetches);
   let busy = false;
 
   const exclusive = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
@@ -172,6 +197,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     get states() {
       return states;
     },
+    runningStatistics: statistics.values,
     get stepCount() {
       return optimizer.stepCount;
     },
@@ -180,13 +206,15 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     step(feeds) {
       return exclusive('step', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
+        checkNotEmpty(checked, 'a step');
+        checkLabels(checked, labels);
         try {
           await session.run({ ...checked, ...paramTensors }, fetches);
         } catch (e) {
           throw new Error(`ONNX Runtime could not run the training step: ${(e as Error).message}`);
         }
         const loss = lossArray[0]!;
-        optimizer.step(parameters, gradients, { loss });
+        if (optimizer.step(parameters, gradients, { loss }).applied) statistics.update();
         return loss;
       });
     },
@@ -194,10 +222,12 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     evaluate(feeds) {
       return exclusive('evaluate', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
-        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames]), sessionOptions);
+        checkNotEmpty(checked, 'an evaluation');
+        checkLabels(checked, labels);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(forward, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
         let out: InferenceSession.ReturnType;
         try {
-          out = await evalSession.run({ ...checked, ...paramTensors }, [training.loss]);
+          out = await evalSession.run({ ...checked, ...paramTensors, ...statistics.tensors }, [training.loss]);
         } catch (e) {
           throw new Error(`ONNX Runtime could not evaluate the model: ${(e as Error).message}`);
         }
@@ -207,20 +237,21 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     exportModel(exportOptions) {
       idle('export the model');
-      return modelWithParameters(options.model, parameters, exportOptions);
+      return modelWithParameters(forward, { ...parameters, ...statistics.values }, exportOptions);
     },
 
     saveCheckpoint() {
       idle('save a checkpoint');
-      return writeCheckpoint(training, parameters, states, optimizer.stepCount);
+      return writeCheckpoint(training, parameters, states, optimizer.stepCount, statistics.values);
     },
 
     loadCheckpoint(bytes) {
       idle('load a checkpoint');
-      const restored = restoreCheckpoint(bytes, training, parameters);
+      const restored = restoreCheckpoint(bytes, training, parameters, statistics.values);
       optimizer.checkState(restored);
       // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads and AdamW updates).
       for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
+      for (const [name, values] of Object.entries(restored.buffers)) statistics.values[name]!.set(values);
       optimizer.setState(restored);
     },
 
