@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openPage, type PageSession } from '@adamw/conformance/browser';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -115,7 +116,15 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
     const [before, after] = nums(out, /loss (\S+) -> (\S+) after 301 AdamW steps/);
     expect(after).toBeLessThan(before! / 10);
   },
-  'onnxruntime/fine-tune-in-the-page.ts': (out) => {
+  'onnxruntime/finetune-head.ts': (out) => {
+    expect(out).toMatch(/^training head\.weight, head\.bias$/m);
+    const before = num(out, /accuracy before (\S+)/);
+    const after = num(out, /accuracy after (\S+)/);
+    expect(before).toBeLessThan(0.5);
+    expect(after).toBeGreaterThan(0.9);
+    expect(out).toMatch(/encoder\.layers\.0\.linear1\.weight unchanged: true/);
+  },
+  'onnxruntime/fine-tune.browser.ts': (out) => {
     expect(num(out, /trained on the first task: accuracy (\S+)/)).toBeGreaterThan(0.95);
     const [before, after] = nums(out, /fine-tuned out\.weight, out\.bias: loss (\S+) -> (\S+) after 200 steps/);
     expect(after).toBeLessThan(before! / 10);
@@ -130,20 +139,6 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
   },
 };
 
-/**
- * Examples that run in a page export a function rather than run when
- * imported; this calls it in Node as the page does, with onnxruntime-web's
- * WebAssembly build (the site test runs it in Chromium).
- */
-const IN_PAGE: Record<string, (module: Record<string, unknown>) => Promise<unknown>> = {
-  'onnxruntime/fine-tune-in-the-page.ts': async (m) => {
-    const ort = await import('onnxruntime-web');
-    ort.env.wasm.numThreads = 1;
-    const fineTune = m.fineTune as (o: { ort: unknown; model: Uint8Array }) => Promise<Uint8Array>;
-    return fineTune({ ort, model: new Uint8Array(readFileSync(join(EXAMPLES, 'onnxruntime', 'classifier.onnx'))) });
-  },
-};
-
 const exampleFiles = filesUnder(EXAMPLES, (p) => p.endsWith('.ts')).map((p) => relative(EXAMPLES, p));
 /** What each example printed, for the output blocks on the pages. */
 const printed = new Map<string, string>();
@@ -151,7 +146,16 @@ const printed = new Map<string, string>();
 let browserPage: Promise<PageSession<BrowserExamplesApi>> | undefined;
 /** Runs a browser example in Chromium (one page for all of them) and returns the lines it printed. */
 async function runInBrowser(file: string): Promise<string[]> {
-  browserPage ??= openPage<BrowserExamplesApi>({ entry: fileURLToPath(new URL('./browser-examples-page.ts', import.meta.url)), graphics: 'webgl', title: 'examples' });
+  browserPage ??= openPage<BrowserExamplesApi>({
+    entry: fileURLToPath(new URL('./browser-examples-page.ts', import.meta.url)),
+    graphics: 'webgl',
+    title: 'examples',
+    // What the onnxruntime example fetches: ORT's WebAssembly (onnxruntime-web/wasm) and its model.
+    files: {
+      '/ort/ort-wasm-simd-threaded.wasm': new Uint8Array(readFileSync(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'))),
+      '/classifier.onnx': new Uint8Array(readFileSync(join(EXAMPLES, 'onnxruntime', 'classifier.onnx'))),
+    },
+  });
   const page = await browserPage;
   return page.call(file as keyof BrowserExamplesApi);
 }
@@ -181,8 +185,7 @@ describe('examples', () => {
       vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
         lines.push(args.map(String).join(' '));
       });
-      const module = (await import(pathToFileURL(join(EXAMPLES, file)).href)) as Record<string, unknown>;
-      await IN_PAGE[file]?.(module);
+      await import(pathToFileURL(join(EXAMPLES, file)).href);
       vi.restoreAllMocks();
       printed.set(file, lines.join('\n'));
       const check = EXPECTATIONS[file];

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +75,27 @@ describe('@adamw/onnxruntime/node', () => {
   });
 });
 
+/** Every source file under src/, relative to it. */
+function sources(dir = new URL('../src/', import.meta.url)): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(new URL(`${e.name}/`, dir)).map((f) => `${e.name}/${f}`) : e.name.endsWith('.ts') ? [e.name] : [],
+  );
+}
+
 describe('the main entry', () => {
+  it('imports nothing Node-only, not even types: only src/node.ts may', () => {
+    const NODE_ONLY = /^(node:|fs|path|os|url|worker_threads|child_process|onnxruntime-node|@adamw\/core\/node)(\/|$)/;
+    const offending: string[] = [];
+    for (const file of sources().filter((f) => f !== 'node.ts')) {
+      const text = readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8');
+      // Import and export statements (type-only ones too) and dynamic imports of a literal.
+      const specifiers = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*'([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)];
+      for (const m of specifiers) if (NODE_ONLY.test(m[1]!)) offending.push(`${file}: ${m[1]}`);
+    }
+    expect(sources().length).toBeGreaterThan(20);
+    expect(offending).toEqual([]);
+  });
+
   it('refuses an ort that is not an ONNX Runtime module, naming the option', async () => {
     await expect(main.createOrtTrainer({ model: classifierModel(), ort: {} as never })).rejects.toThrow(/options\.ort must be an ONNX Runtime module/);
     await expect(main.createOrtTrainer({ model: classifierModel(), ort: { InferenceSession: {}, Tensor: ort.Tensor } as never })).rejects.toThrow(/options\.ort/);

@@ -1,4 +1,4 @@
-import type { Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-common';
 import type { TrainingModel } from '../autodiff/build.js';
 import { decodeModel } from '../proto/codec.js';
 import { readFloatTensor } from '../proto/tensor.js';

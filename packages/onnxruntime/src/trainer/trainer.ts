@@ -1,4 +1,4 @@
-import { createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
+import { checkNamePatterns, createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays } from './arrays.js';
@@ -8,6 +8,7 @@ import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
 import { resolveOrt, type OrtModule } from './ort-module.js';
 import { createRunningStatistics } from './running-statistics.js';
+import { checkLabels, checkModelNames, checkNotEmpty, labelRules } from './guards.js';
 
 export type { OrtModule };
 
@@ -16,7 +17,7 @@ export type ParameterArray = Float32Array | Float64Array;
 
 /** Options of {@link createOrtTrainer}. */
 export interface OrtTrainerOptions {
-  /** The forward ONNX model (bytes) whose output is the scalar loss. */
+  /** The forward ONNX model (bytes) whose output is the scalar loss; copied, so the caller may reuse the buffer. */
   model: Uint8Array;
   /** AdamW options (`@adamw/core`); `scheduleMultiplier` is the constant η unless `schedule` is given. */
   optimizer?: AdamWOptions;
@@ -82,8 +83,10 @@ export interface OrtTrainer {
    * updates the parameters with AdamW. Resolves to the loss of this batch,
    * computed before the update.
    *
-   * Feeds are checked first (names, element types, shapes); a failure
-   * there, in ONNX Runtime, or a non-finite loss or gradient under
+   * Feeds are checked first (names, element types, shapes, a batch of at
+   * least one row, and labels of a SoftmaxCrossEntropyLoss or
+   * NegativeLogLikelihoodLoss fed from outside in [0, C) or equal to its
+   * ignore_index, as torch requires); a failure there, in ONNX Runtime, or a non-finite loss or gradient under
    * `nonFinite: 'throw'` rejects and leaves parameters and optimizer state
    * as they were. With `nonFinite: 'skip'` such a step changes nothing and
    * still resolves to the loss.
@@ -114,7 +117,7 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
   }
   if (!(options.model instanceof Uint8Array)) throw new TypeError('options.model must be the ONNX model as a Uint8Array');
   const config: NamedOptimizerConfig = { options: options.optimizer ?? {} };
-  if (options.exclude !== undefined) config.exclude = options.exclude;
+  if (options.exclude !== undefined) config.exclude = checkNamePatterns(options.exclude, 'options.exclude');
   if (options.schedule !== undefined) config.schedule = options.schedule;
   if (options.clipGlobalNorm !== undefined) config.clipGlobalNorm = options.clipGlobalNorm;
   return { config, protocol: createStepProtocol(config) };
@@ -148,7 +151,12 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   const { config, protocol } = checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: resolveTrainable(options.model, options.trainable) });
+  // A copy (a Buffer's slice would share memory): exportModel and evaluate read
+  // the forward model long after this call, when the caller may have reused its buffer.
+  const forward = new Uint8Array(options.model);
+  const training = buildTraining(forward, { loss: options.loss, trainable: resolveTrainable(forward, options.trainable) });
+  checkModelNames(training);
+  const labels = labelRules(forward, training);
   const ort = await resolveOrt(options.ort);
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
@@ -168,7 +176,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
-  const statistics = createRunningStatistics(training, options.model, ort);
+  const statistics = createRunningStatistics(training, forward, ort);
   Object.assign(fetches, statistics.fetches);
   let busy = false;
 
@@ -200,6 +208,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     step(feeds) {
       return exclusive('step', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
+        checkNotEmpty(checked, 'a step');
+        checkLabels(checked, labels);
         try {
           await session.run({ ...checked, ...paramTensors }, fetches);
         } catch (e) {
@@ -214,7 +224,9 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     evaluate(feeds) {
       return exclusive('evaluate', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
-        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
+        checkNotEmpty(checked, 'an evaluation');
+        checkLabels(checked, labels);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(forward, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
         let out: InferenceSession.ReturnType;
         try {
           out = await evalSession.run({ ...checked, ...paramTensors, ...statistics.tensors }, [training.loss]);
@@ -227,7 +239,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     exportModel(exportOptions) {
       idle('export the model');
-      return modelWithParameters(options.model, { ...parameters, ...statistics.values }, exportOptions);
+      return modelWithParameters(forward, { ...parameters, ...statistics.values }, exportOptions);
     },
 
     saveCheckpoint() {

@@ -1,5 +1,5 @@
 // The guide's "Fine-tune in this page" button runs this with onnxruntime-web
-// in your browser (the test suite runs it in Node and in Chromium). It trains
+// in your browser (the tests run it in Chromium). It trains
 // classifier.onnx to tell three sectors of the plane apart, then fine-tunes
 // only the output layer of the result to sectors turned by 60 degrees, the
 // hidden layers frozen, and checks the fine-tuned model in a plain session.
@@ -10,7 +10,7 @@ export interface FineTuneOptions {
   ort: OrtModule;
   /** classifier.onnx: forward(x, y) returns (loss, logits). */
   model: Uint8Array;
-  log?: (line: string) => void;
+  print?: (line: string) => void;
 }
 
 /** `rows` points of the unit square and their sector (three of 120°, starting at `turn` radians). */
@@ -36,13 +36,14 @@ async function accuracy(ort: OrtModule, model: Uint8Array, data: ReturnType<type
   return correct / data.labels.length;
 }
 
-export async function fineTune({ ort, model, log = console.log }: FineTuneOptions): Promise<Uint8Array> {
+/** Trains, fine-tunes and checks; reports through `print`; returns the fine-tuned model's bytes. */
+export async function fineTune({ ort, model, print = console.log }: FineTuneOptions): Promise<Uint8Array> {
   const first = sectors(ort, 256, 0);
   const base = await createOrtTrainer({ model, ort, loss: 'loss', optimizer: { lr: 0.02, weightDecay: 0.01 } });
   for (let i = 0; i < 200; i++) await base.step(first.feeds);
   const trained = base.exportModel();
   await base.release();
-  log(`trained on the first task: accuracy ${(await accuracy(ort, trained, first)).toFixed(3)}`);
+  print(`trained on the first task: accuracy ${(await accuracy(ort, trained, first)).toFixed(3)}`);
 
   // Only the output layer learns the new task; the hidden layers keep what they learnt.
   const second = sectors(ort, 256, Math.PI / 3);
@@ -51,13 +52,13 @@ export async function fineTune({ ort, model, log = console.log }: FineTuneOption
   for (let i = 0; i < 200; i++) await head.step(second.feeds);
   const after = await head.evaluate(second.feeds);
   const tuned = head.exportModel();
-  log(`fine-tuned ${Object.keys(head.parameters).join(', ')}: loss ${before.toFixed(3)} -> ${after.toFixed(3)} after ${head.stepCount} steps`);
+  print(`fine-tuned ${Object.keys(head.parameters).join(', ')}: loss ${before.toFixed(3)} -> ${after.toFixed(3)} after ${head.stepCount} steps`);
   await head.release();
 
   const hidden = ['hidden1.weight', 'hidden1.bias', 'hidden2.weight', 'hidden2.bias'];
   const was = readInitializers(trained, hidden);
   const now = readInitializers(tuned, hidden);
-  log(`hidden layers unchanged: ${hidden.every((n) => was[n]!.every((v, i) => Object.is(v, now[n]![i])))}`);
-  log(`fine-tuned model on the new task: accuracy ${(await accuracy(ort, tuned, second)).toFixed(3)}`);
+  print(`hidden layers unchanged: ${hidden.every((n) => was[n]!.every((v, i) => Object.is(v, now[n]![i])))}`);
+  print(`fine-tuned model on the new task: accuracy ${(await accuracy(ort, tuned, second)).toFixed(3)}`);
   return tuned;
 }
