@@ -17,7 +17,7 @@ export const BROWSER_EXAMPLES = {
   // ORT's WebAssembly and the model are files the test serves next to the page, as the site does.
   'onnxruntime/fine-tune.browser.ts': () =>
     collect(async (print) => {
-      ort.env.wasm.wasmPaths = '/ort/';
+      ort.env.wasm.wasmPaths = { wasm: '/ort/ort-wasm-simd-threaded.wasm' };
       ort.env.wasm.numThreads = 1;
       const model = new Uint8Array(await (await fetch('/classifier.onnx')).arrayBuffer());
       await fineTune({ ort, model, print });
