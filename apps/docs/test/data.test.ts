@@ -145,7 +145,8 @@ describe('the conformance table', () => {
       }
     }
     expect(summarize(fresh).map((r) => `${r.adapter}/${r.dtype}`)).toEqual(table.rows.map((r) => `${r.adapter}/${r.dtype}`));
-    // Every adapter on every fixture, the tfjs-webgl and tfjs-webgpu ones in Chromium on SwiftShader
-    // (one page per fixture): minutes on a busy two-core machine.
-  }, 30 * 60_000);
+    // Every adapter on every fixture, the tfjs-webgl, tfjs-webgpu, onnxruntime-web and
+    // onnxruntime-web-webgpu ones in Chromium (one page per fixture, WebGL and WebGPU on SwiftShader):
+    // about twenty minutes on a busy two-core machine.
+  }, 60 * 60_000);
 });
