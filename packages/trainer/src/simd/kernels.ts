@@ -1,0 +1,197 @@
+import type { Dtype, FloatArray } from '../types.js';
+import { MATMUL_F32_WASM_BASE64, MATMUL_F64_WASM_BASE64 } from './matmul-wasm.js';
+
+/** The functions of the compiled module (wasm/matmul.wat) for one element type; addresses in bytes. */
+interface MatmulExports {
+  gemm(c: number, ldc: number, a: number, b: number, m: number, n: number, kc: number, load: number, scratch: number): void;
+  packA(dst: number, a: number, sam: number, sak: number, m: number, kc: number): void;
+  packB(dst: number, b: number, ldb: number, trans: number, kc: number, n: number): void;
+  addBias(c: number, bias: number, rows: number, cols: number): void;
+  colSums(out: number, src: number, rows: number, cols: number, load: number): void;
+  relu(dst: number, src: number, n: number): void;
+  reluBackward(delta: number, pre: number, n: number): void;
+}
+
+/**
+ * Rows of k per block of a product: a packed panel of B (256 rows of 32
+ * bytes) and a packed block of four rows of A stay in the L1 data cache.
+ */
+export const KC = 256;
+
+/** Columns of a packed panel of B: two vectors. */
+const panelColumns = (dtype: Dtype): number => (dtype === 'float32' ? 8 : 4);
+
+/** Bytes of the scratch block that narrow panels go through (4 rows of 32 bytes). */
+const SCRATCH_BYTES = 128;
+
+/** Arrays handed out by a {@link KernelMemory} start on cache lines. */
+const ALIGN = 64;
+
+const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
+
+const modules: Partial<Record<Dtype, WebAssembly.Module | null>> = {};
+
+/**
+ * The compiled module for `dtype`, or null where WebAssembly SIMD is not
+ * available (an engine without it, or a page whose Content-Security-Policy
+ * forbids WebAssembly). Compiled once, synchronously: each module is about
+ * 2 KiB, below the 4 KiB that browsers compile synchronously on the main thread.
+ */
+function matmulModule(dtype: Dtype): WebAssembly.Module | null {
+  let module = modules[dtype];
+  if (module === undefined) {
+    module = null;
+    try {
+      const bytes = Uint8Array.from(atob(dtype === 'float32' ? MATMUL_F32_WASM_BASE64 : MATMUL_F64_WASM_BASE64), (c) => c.charCodeAt(0));
+      if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
+        module = new WebAssembly.Module(bytes);
+        // Instantiating proves that this page may run it.
+        new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
+      }
+    } catch {
+      module = null;
+    }
+    modules[dtype] = module;
+  }
+  return module;
+}
+
+/** Whether the WebAssembly SIMD matrix kernels run here for `dtype` (decided once per type). */
+export function isMatmulSimdAvailable(dtype: Dtype = 'float32'): boolean {
+  return matmulModule(dtype) !== null;
+}
+
+/**
+ * One WebAssembly memory of fixed size with the kernels instantiated on it:
+ * float arrays are carved out of it once, and the kernels work on them
+ * where they are. The memory never grows, so no array handed out is ever
+ * detached.
+ */
+export class KernelMemory {
+  readonly dtype: Dtype;
+  readonly memory: WebAssembly.Memory;
+  /** Bytes in all. */
+  readonly capacityBytes: number;
+  private readonly k: MatmulExports;
+  private readonly Ctor: Float32ArrayConstructor | Float64ArrayConstructor;
+  private readonly shift: number;
+  private next: number;
+  private readonly scratch: number;
+  private readonly packA: number;
+  private readonly packABytes: number;
+  private readonly packB: number;
+  private readonly packBBytes: number;
+
+  /**
+   * A memory for `bytes` of arrays (plan them with {@link KernelMemory.bytesFor})
+   * and the packing buffers of products C[M × N] with M ≤ `maxRows` and
+   * N ≤ `maxColumns`.
+   * @throws Error when WebAssembly SIMD is not available.
+   */
+  constructor(dtype: Dtype, bytes: number, maxRows: number, maxColumns: number) {
+    const module = matmulModule(dtype);
+    if (module === null) throw new Error('WebAssembly SIMD is not available in this JavaScript engine; use the scalar kernel');
+    this.dtype = dtype;
+    this.Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    this.shift = dtype === 'float32' ? 2 : 3;
+    this.packABytes = Math.ceil(maxRows / 4) * KC * (4 << this.shift);
+    this.packBBytes = Math.ceil(maxColumns / panelColumns(dtype)) * KC * 32;
+    this.capacityBytes = SCRATCH_BYTES + align(this.packABytes) + align(this.packBBytes) + bytes;
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.capacityBytes / 65536) });
+    const e = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, (...args: number[]) => void>;
+    const t = dtype === 'float32' ? 'f32' : 'f64';
+    this.k = {
+      gemm: e[`gemm_${t}`]!,
+      packA: e[`pack_a_${t}`]!,
+      packB: e[`pack_b_${t}`]!,
+      addBias: e[`add_bias_${t}`]!,
+      colSums: e[`col_sums_${t}`]!,
+      relu: e[`relu_${t}`]!,
+      reluBackward: e[`relu_backward_${t}`]!,
+    } as MatmulExports;
+    this.scratch = 0;
+    this.packA = align(SCRATCH_BYTES);
+    this.packB = align(this.packA + this.packABytes);
+    this.next = this.packB + this.packBBytes;
+  }
+
+  /** Bytes that arrays of these lengths take in a memory of `dtype`, with alignment. */
+  static bytesFor(dtype: Dtype, lengths: readonly number[]): number {
+    const size = dtype === 'float32' ? 4 : 8;
+    return lengths.reduce((sum, n) => sum + align(n * size), ALIGN);
+  }
+
+  /** A zero-filled array of `length` elements in this memory. */
+  alloc(length: number): FloatArray {
+    const at = align(this.next);
+    const bytes = length << this.shift;
+    if (at + bytes > this.capacityBytes) throw new RangeError(`kernel memory exhausted: ${bytes} bytes asked, ${this.capacityBytes - at} left`);
+    this.next = at + bytes;
+    return new this.Ctor(this.memory.buffer, at, length);
+  }
+
+  /** Whether `a` is an array of this memory. */
+  owns(a: FloatArray): boolean {
+    return a.buffer === this.memory.buffer;
+  }
+
+  /** y[rows × out] = x[rows × in]·wᵀ, with w [out × in] (the dense layer without its bias). */
+  forward(y: FloatArray, x: FloatArray, w: FloatArray, rows: number, outSize: number, inSize: number): void {
+    const s = this.shift;
+    this.product(y.byteOffset, outSize << s, x.byteOffset, inSize << s, 1 << s, w.byteOffset, inSize << s, true, rows, outSize, inSize, false);
+  }
+
+  /** dw[out × in] (+)= δᵀ·x with δ [rows × out] and x [rows × in]: the weight gradient, added to dw when `accumulate`. */
+  weightGrad(dw: FloatArray, delta: FloatArray, x: FloatArray, rows: number, outSize: number, inSize: number, accumulate: boolean): void {
+    const s = this.shift;
+    this.product(dw.byteOffset, inSize << s, delta.byteOffset, 1 << s, outSize << s, x.byteOffset, inSize << s, false, outSize, inSize, rows, accumulate);
+  }
+
+  /** dx[rows × in] = δ·w with δ [rows × out] and w [out × in]: the gradient of the layer's input. */
+  inputGrad(dx: FloatArray, delta: FloatArray, w: FloatArray, rows: number, outSize: number, inSize: number): void {
+    const s = this.shift;
+    this.product(dx.byteOffset, inSize << s, delta.byteOffset, outSize << s, 1 << s, w.byteOffset, inSize << s, false, rows, inSize, outSize, false);
+  }
+
+  /** c[r, j] += bias[j] over rows × cols. */
+  addBias(c: FloatArray, bias: FloatArray, rows: number, cols: number): void {
+    this.k.addBias(c.byteOffset, bias.byteOffset, rows, cols);
+  }
+
+  /** sums[j] (+)= Σᵣ src[r, j] over rows × cols, in order of r: the bias gradient. */
+  colSums(sums: FloatArray, src: FloatArray, rows: number, cols: number, accumulate: boolean): void {
+    this.k.colSums(sums.byteOffset, src.byteOffset, rows, cols, accumulate ? 1 : 0);
+  }
+
+  /** dst = relu(src) over n elements, as `activate('relu', …)` computes it. */
+  relu(dst: FloatArray, src: FloatArray, n: number): void {
+    this.k.relu(dst.byteOffset, src.byteOffset, n);
+  }
+
+  /** delta[i] = 0 where pre[i] ≤ 0, as `activationBackward('relu', …)` computes it. */
+  reluBackward(delta: FloatArray, pre: FloatArray, n: number): void {
+    this.k.reluBackward(delta.byteOffset, pre.byteOffset, n);
+  }
+
+  /**
+   * C[M × N] (+)= A[M × K]·B[K × N] in blocks of {@link KC} rows of k: each
+   * block of A and of B is packed, then multiplied into C, continuing the
+   * sums of the blocks before it. A(m, k) is at a + m·sam + k·sak; B(k, n)
+   * at b + k·ldb + n·E, or at b + n·ldb + k·E with `transB`.
+   */
+  private product(
+    c: number, ldc: number, a: number, sam: number, sak: number,
+    b: number, ldb: number, transB: boolean, M: number, N: number, K: number, accumulate: boolean,
+  ): void {
+    if (Math.ceil(M / 4) * KC * (4 << this.shift) > this.packABytes || Math.ceil(N / panelColumns(this.dtype)) * KC * 32 > this.packBBytes) {
+      throw new RangeError(`a product of ${M} × ${N} exceeds the packing buffers`);
+    }
+    const E = 1 << this.shift;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = Math.min(KC, K - k0);
+      this.k.packA(this.packA, a + k0 * sak, sam, sak, M, kc);
+      this.k.packB(this.packB, transB ? b + k0 * E : b + k0 * ldb, ldb, transB ? 1 : 0, kc, N);
+      this.k.gemm(c, ldc, this.packA, this.packB, M, N, kc, accumulate || k0 > 0 ? 1 : 0, this.scratch);
+    }
+  }
+}
