@@ -109,10 +109,15 @@ export function expandPlainVariants(watText) {
 /**
  * Replaces each function named $NAME_fN with $NAME_f32 and $NAME_f64 (or
  * with the one of `types`): the same text with the tokens of
- * {@link TYPE_TOKENS} spelled for each type.
+ * {@link TYPE_TOKENS} spelled for each type. Functions written by hand for
+ * one type ($NAME_f32, $NAME_f64) are left out of a build for the other.
  */
 export function expandTypeVariants(watText, types = ['f32', 'f64']) {
-  return rewriteFunctions(watText, /\(func \$(\w+)_fN\b/g, (template) =>
+  let text = watText;
+  for (const other of ['f32', 'f64'].filter((t) => !types.includes(t))) {
+    text = rewriteFunctions(text, new RegExp(`\\(func \\$(\\w+)_${other}\\b(?!_)`, 'g'), () => '');
+  }
+  return rewriteFunctions(text, /\(func \$(\w+)_fN\b/g, (template) =>
     types
       .map((type) => {
         const k = type === 'f32' ? 1 : 2;

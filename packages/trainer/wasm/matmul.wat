@@ -179,10 +179,91 @@
         (local.set $n0 (i32.add (local.get $n0) (i32.const PANEL_COLS)))
         (br $panels))))
 
+;; The transposing step of packing, by hand for each type: for k < kc,
+  ;; the elements k of four rows of a row-major matrix (row i at src + i·ld)
+  ;; side by side, at dst + k·stride. float32 moves four k at a time through
+  ;; a 4 × 4 transpose of vectors, float64 two k through 2 × 2 transposes.
+  (func $gather4_f32
+    (param $dst i32) (param $src i32) (param $ld i32) (param $kc i32) (param $stride i32)
+    (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $k i32) (local $at i32) (local $k4 i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $lo01 v128) (local $lo23 v128) (local $hi01 v128) (local $hi23 v128)
+    (local.set $s1 (i32.add (local.get $src) (local.get $ld)))
+    (local.set $s2 (i32.add (local.get $s1) (local.get $ld)))
+    (local.set $s3 (i32.add (local.get $s2) (local.get $ld)))
+    (local.set $k4 (i32.and (local.get $kc) (i32.const -4)))
+    (block $vectorsDone
+      (loop $vectors
+        (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $k4)))
+        (local.set $at (i32.shl (local.get $k) (i32.const 2)))
+        (local.set $v0 (v128.load (i32.add (local.get $src) (local.get $at))))
+        (local.set $v1 (v128.load (i32.add (local.get $s1) (local.get $at))))
+        (local.set $v2 (v128.load (i32.add (local.get $s2) (local.get $at))))
+        (local.set $v3 (v128.load (i32.add (local.get $s3) (local.get $at))))
+        (local.set $lo01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+        (local.set $lo23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+        (local.set $hi01 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (local.set $hi23 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo01) (local.get $lo23)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $lo01) (local.get $lo23)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi01) (local.get $hi23)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $hi01) (local.get $hi23)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $vectors)))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $k) (local.get $kc)))
+        (local.set $at (i32.shl (local.get $k) (i32.const 2)))
+        (f32.store (local.get $dst) (f32.load (i32.add (local.get $src) (local.get $at))))
+        (f32.store offset=4 (local.get $dst) (f32.load (i32.add (local.get $s1) (local.get $at))))
+        (f32.store offset=8 (local.get $dst) (f32.load (i32.add (local.get $s2) (local.get $at))))
+        (f32.store offset=12 (local.get $dst) (f32.load (i32.add (local.get $s3) (local.get $at))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $tail))))
+
+  (func $gather4_f64
+    (param $dst i32) (param $src i32) (param $ld i32) (param $kc i32) (param $stride i32)
+    (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $k i32) (local $at i32) (local $k2 i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $s1 (i32.add (local.get $src) (local.get $ld)))
+    (local.set $s2 (i32.add (local.get $s1) (local.get $ld)))
+    (local.set $s3 (i32.add (local.get $s2) (local.get $ld)))
+    (local.set $k2 (i32.and (local.get $kc) (i32.const -2)))
+    (block $vectorsDone
+      (loop $vectors
+        (br_if $vectorsDone (i32.ge_u (local.get $k) (local.get $k2)))
+        (local.set $at (i32.shl (local.get $k) (i32.const 3)))
+        (local.set $v0 (v128.load (i32.add (local.get $src) (local.get $at))))
+        (local.set $v1 (v128.load (i32.add (local.get $s1) (local.get $at))))
+        (local.set $v2 (v128.load (i32.add (local.get $s2) (local.get $at))))
+        (local.set $v3 (v128.load (i32.add (local.get $s3) (local.get $at))))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v0) (local.get $v1)))
+        (v128.store offset=16 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v2) (local.get $v3)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v2) (local.get $v3)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $vectors)))
+    (if (i32.lt_u (local.get $k) (local.get $kc))
+      (then
+        (local.set $at (i32.shl (local.get $k) (i32.const 3)))
+        (f64.store (local.get $dst) (f64.load (i32.add (local.get $src) (local.get $at))))
+        (f64.store offset=8 (local.get $dst) (f64.load (i32.add (local.get $s1) (local.get $at))))
+        (f64.store offset=16 (local.get $dst) (f64.load (i32.add (local.get $s2) (local.get $at))))
+        (f64.store offset=24 (local.get $dst) (f64.load (i32.add (local.get $s3) (local.get $at)))))))
+
   ;; Packs rows m < M of columns k < kc of A into blocks of four rows: block
   ;; i holds rows 4i to 4i + 3, the four elements of each k side by side
   ;; (ELEM_BYTES*4 bytes per k), with zeros for rows past M. A(m, k) is read
-  ;; at a + m·sam + k·sak.
+  ;; at a + m·sam + k·sak. Whole blocks of a row-major A are transposed by
+  ;; $gather4; those of a transposed A (sam = one element) are copied as
+  ;; vectors.
   (func $pack_a_fN (export "pack_a_fN")
     (param $dst i32) (param $a i32) (param $sam i32) (param $sak i32) (param $m i32) (param $kc i32)
     (local $m0 i32) (local $r i32) (local $k i32) (local $src i32) (local $to i32) (local $blockBytes i32)
@@ -190,29 +271,39 @@
     (block $done
       (br_if $done (i32.or (i32.eqz (local.get $m)) (i32.eqz (local.get $kc))))
       (loop $blocks
-        (local.set $r (i32.const 0))
-        (loop $rows
-          ;; Row m0 + r of the block, or zeros past the last row.
-          (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const ELEM_SHIFT))))
-          (if (i32.lt_u (i32.add (local.get $m0) (local.get $r)) (local.get $m))
-            (then
-              (local.set $src (i32.add (local.get $a) (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $sam))))
-              (local.set $k (i32.const 0))
-              (loop $ks
-                (fN.store (local.get $to) (fN.load (local.get $src)))
-                (local.set $src (i32.add (local.get $src) (local.get $sak)))
-                (local.set $to (i32.add (local.get $to) (i32.const ELEM_BYTES*4)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br_if $ks (i32.lt_u (local.get $k) (local.get $kc)))))
-            (else
-              (local.set $k (i32.const 0))
-              (loop $zeros
-                (fN.store (local.get $to) (fN.const 0))
-                (local.set $to (i32.add (local.get $to) (i32.const ELEM_BYTES*4)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br_if $zeros (i32.lt_u (local.get $k) (local.get $kc))))))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br_if $rows (i32.lt_u (local.get $r) (i32.const 4))))
+        (local.set $src (i32.add (local.get $a) (i32.mul (local.get $m0) (local.get $sam))))
+        (if (i32.and (i32.le_u (i32.add (local.get $m0) (i32.const 4)) (local.get $m)) (i32.eq (local.get $sak) (i32.const ELEM_BYTES)))
+          (then (call $gather4_fN (local.get $dst) (local.get $src) (local.get $sam) (local.get $kc) (i32.const ELEM_BYTES*4)))
+          (else
+            (if (i32.and (i32.le_u (i32.add (local.get $m0) (i32.const 4)) (local.get $m)) (i32.eq (local.get $sam) (i32.const ELEM_BYTES)))
+              (then
+                (local.set $to (local.get $dst))
+                (local.set $k (i32.const 0))
+                (loop $ks
+                  (v128.store (local.get $to) (v128.load (local.get $src)))
+                  (if (i32.eq (i32.const ELEM_BYTES) (i32.const 8))
+                    (then (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $src)))))
+                  (local.set $src (i32.add (local.get $src) (local.get $sak)))
+                  (local.set $to (i32.add (local.get $to) (i32.const ELEM_BYTES*4)))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br_if $ks (i32.lt_u (local.get $k) (local.get $kc)))))
+              (else
+                ;; The last block of rows, element by element, with zeros past row M.
+                (local.set $r (i32.const 0))
+                (loop $rows
+                  (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const ELEM_SHIFT))))
+                  (local.set $src (i32.add (local.get $a) (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $sam))))
+                  (local.set $k (i32.const 0))
+                  (loop $ks
+                    (fN.store (local.get $to)
+                      (select (fN.load (local.get $src)) (fN.const 0)
+                        (i32.lt_u (i32.add (local.get $m0) (local.get $r)) (local.get $m))))
+                    (local.set $src (i32.add (local.get $src) (local.get $sak)))
+                    (local.set $to (i32.add (local.get $to) (i32.const ELEM_BYTES*4)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br_if $ks (i32.lt_u (local.get $k) (local.get $kc))))
+                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                  (br_if $rows (i32.lt_u (local.get $r) (i32.const 4))))))))
         (local.set $dst (i32.add (local.get $dst) (local.get $blockBytes)))
         (local.set $m0 (i32.add (local.get $m0) (i32.const 4)))
         (br_if $blocks (i32.lt_u (local.get $m0) (local.get $m))))))
@@ -220,7 +311,8 @@
   ;; Packs rows k < kc of the n columns of B into panels (see the top), with
   ;; zeros past column n in the last panel. B(k, j) is read at b + k·ldb + j·E,
   ;; or, with $trans, at b + j·ldb + k·E (B is then the transpose of a
-  ;; row-major matrix with rows of ldb bytes, as W is in the forward pass).
+  ;; row-major matrix with rows of ldb bytes, as W is in the forward pass:
+  ;; whole panels go through $gather4, four of its rows at a time).
   (func $pack_b_fN (export "pack_b_fN")
     (param $dst i32) (param $b i32) (param $ldb i32) (param $trans i32) (param $kc i32) (param $n i32)
     (local $n0 i32) (local $nr i32) (local $k i32) (local $j i32) (local $src i32) (local $col i32) (local $x fN)
@@ -230,18 +322,29 @@
         (br_if $done (i32.ge_u (local.get $n0) (local.get $n)))
         (local.set $nr (i32.sub (local.get $n) (local.get $n0)))
         (local.set $k (i32.const 0))
-        (if (i32.and (i32.eqz (local.get $trans)) (i32.ge_u (local.get $nr) (i32.const PANEL_COLS)))
+        (if (i32.ge_u (local.get $nr) (i32.const PANEL_COLS))
           (then
-            ;; Whole rows of a panel are two contiguous vectors.
-            (local.set $src (i32.add (local.get $b) (i32.shl (local.get $n0) (i32.const ELEM_SHIFT))))
-            (loop $rows
-              (v128.store (local.get $dst) (v128.load (local.get $src)))
-              (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
-              (local.set $src (i32.add (local.get $src) (local.get $ldb)))
-              (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
-              (local.set $k (i32.add (local.get $k) (i32.const 1)))
-              (br_if $rows (i32.lt_u (local.get $k) (local.get $kc)))))
+            (if (local.get $trans)
+              (then
+                (local.set $src (i32.add (local.get $b) (i32.mul (local.get $n0) (local.get $ldb))))
+                (call $gather4_fN (local.get $dst) (local.get $src) (local.get $ldb) (local.get $kc) (i32.const 32))
+                (if (i32.eq (i32.const PANEL_COLS) (i32.const 8))
+                  (then
+                    (call $gather4_fN (i32.add (local.get $dst) (i32.const 16))
+                      (i32.add (local.get $src) (i32.shl (local.get $ldb) (i32.const 2))) (local.get $ldb) (local.get $kc) (i32.const 32))))
+                (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5)))))
+              (else
+                ;; Whole rows of a panel are two contiguous vectors.
+                (local.set $src (i32.add (local.get $b) (i32.shl (local.get $n0) (i32.const ELEM_SHIFT))))
+                (loop $rows
+                  (v128.store (local.get $dst) (v128.load (local.get $src)))
+                  (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+                  (local.set $src (i32.add (local.get $src) (local.get $ldb)))
+                  (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br_if $rows (i32.lt_u (local.get $k) (local.get $kc)))))))
           (else
+            ;; The last, narrow panel, element by element.
             (loop $rows
               (local.set $j (i32.const 0))
               (loop $cols
