@@ -23,7 +23,7 @@ function memoryFor(C: Ctor, lengths: number[], maxRows: number, maxColumns: numb
 
 /** The elements right after `a` in its memory: a guard of 8 that no kernel may write. */
 function guardAfter(a: FloatArray): number[] {
-  return Array.from(new (a.constructor as Ctor)(a.buffer, a.byteOffset + Math.ceil(a.byteLength / 64) * 64, 8));
+  return Array.from(new (a.constructor as Ctor)(a.buffer as ArrayBuffer, a.byteOffset + Math.ceil(a.byteLength / 64) * 64, 8));
 }
 
 /**
