@@ -1,19 +1,7 @@
-import {
-  DEFAULT_NO_DECAY,
-  firstNonFinite as firstNonFiniteIndex,
-  adamwStepNamed,
-  clipByGlobalNormInPlace,
-  noDecayRule,
-  resolveAdamWOptions,
-  type AdamWOptions,
-  type AdamWState,
-  type NamePattern,
-  type ParamRule,
-  type Schedule,
-} from '@adamw/core';
+import { createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
-import { allocateTrainingArrays, copyStatesInto } from './arrays.js';
+import { allocateTrainingArrays } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
@@ -34,8 +22,9 @@ export interface OrtTrainerOptions {
   /** AdamW options (`@adamw/core`); `scheduleMultiplier` is the constant η unless `schedule` is given. */
   optimizer?: AdamWOptions;
   /**
-   * Parameters trained without weight decay: names (matched exactly),
-   * regular expressions or predicates. Default: `DEFAULT_NO_DECAY` from
+   * Parameters trained without weight decay: `@adamw/core` name patterns (a
+   * string matches the names that contain it, as in every package of this
+   * project; a RegExp; a predicate). Default: `DEFAULT_NO_DECAY` from
    * `@adamw/core` (biases and normalisation weights, as `@adamw/tfjs`);
    * pass `[]` to decay every parameter, as `torch.optim.AdamW` does with a
    * single parameter group.
@@ -104,34 +93,18 @@ async function loadOrt(): Promise<OrtModule> {
   return mod.InferenceSession ? mod : mod.default!;
 }
 
-function checkTrainerOptions(options: OrtTrainerOptions): void {
+/** Checks the options; returns the step protocol's part of them and core's validated protocol. */
+function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimizerConfig; protocol: StepProtocol } {
   if (options === null || typeof options !== 'object') throw new TypeError('createOrtTrainer needs an options object');
   for (const key of Object.keys(options)) {
     if (!TRAINER_KEYS.includes(key)) throw new TypeError(`unknown trainer option '${key}' (known: ${TRAINER_KEYS.join(', ')})`);
   }
   if (!(options.model instanceof Uint8Array)) throw new TypeError('options.model must be the ONNX model as a Uint8Array');
-  if (options.schedule !== undefined && typeof options.schedule !== 'function') throw new TypeError('options.schedule must be a function of the step index');
-  const clip = options.clipGlobalNorm;
-  if (clip !== undefined && (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip))) {
-    throw new RangeError(`options.clipGlobalNorm must be a positive finite number, got ${clip}`);
-  }
-  resolveAdamWOptions(options.optimizer ?? {});
-}
-
-/** Patterns that match names exactly when given as strings (core's strings match substrings). */
-function exactPatterns(exclude: NamePattern | readonly NamePattern[]): NamePattern[] {
-  const list = Array.isArray(exclude) ? (exclude as readonly NamePattern[]) : [exclude as NamePattern];
-  return list.map((p) => (typeof p === 'string' ? (name: string) => name === p : p));
-}
-
-/** The first non-finite element of the loss or a gradient, described; undefined when all are finite. */
-function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterArray>>): string | undefined {
-  if (!Number.isFinite(loss)) return `the loss is ${loss}`;
-  for (const [name, g] of Object.entries(grads)) {
-    const i = firstNonFiniteIndex(g);
-    if (i >= 0) return `the gradient of '${name}' has ${g[i]} at index ${i}`;
-  }
-  return undefined;
+  const config: NamedOptimizerConfig = { options: options.optimizer ?? {} };
+  if (options.exclude !== undefined) config.exclude = options.exclude;
+  if (options.schedule !== undefined) config.schedule = options.schedule;
+  if (options.clipGlobalNorm !== undefined) config.clipGlobalNorm = options.clipGlobalNorm;
+  return { config, protocol: createStepProtocol(config) };
 }
 
 /**
@@ -161,20 +134,18 @@ function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterAr
  * ```
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
-  checkTrainerOptions(options);
+  const { config, protocol } = checkTrainerOptions(options);
   const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
   const ort = options.ort ?? (await loadOrt());
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
   let evalSession: InferenceSession | undefined;
 
-  const optimizer: AdamWOptions = { ...(options.optimizer ?? {}) };
-  const policy = resolveAdamWOptions(optimizer).nonFinite;
-  const rules: ParamRule[] = [noDecayRule(options.exclude === undefined ? DEFAULT_NO_DECAY : exactPatterns(options.exclude))];
   const parameterNames = new Set(training.parameters.map((p) => p.name));
 
   const initial = Object.fromEntries(training.parameters.map((p) => [p.name, p.initial]));
-  const { parameters, gradients, states } = allocateTrainingArrays(initial, optimizer, rules);
+  const { parameters, gradients, states } = allocateTrainingArrays(initial, (name) => protocol.optionsFor(name, 1));
+  const optimizer = createNamedOptimizer(config, parameters, states);
   const paramTensors: Record<string, Tensor> = {};
   const fetches: Record<string, Tensor> = {};
   const lossArray = training.lossDataType === 11 ? new Float64Array(1) : new Float32Array(1);
@@ -184,7 +155,6 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
-  let stepCount = 0;
   let busy = false;
 
   const exclusive = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
@@ -207,7 +177,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
       return states;
     },
     get stepCount() {
-      return stepCount;
+      return optimizer.stepCount;
     },
     training,
 
@@ -220,17 +190,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
           throw new Error(`ONNX Runtime could not run the training step: ${(e as Error).message}`);
         }
         const loss = lossArray[0]!;
-        if (policy !== 'propagate') {
-          const bad = firstNonFinite(loss, gradients);
-          if (bad !== undefined) {
-            if (policy === 'throw') throw new RangeError(`${bad}; nonFinite: 'throw' leaves parameters and state unchanged`);
-            return loss;
-          }
-        }
-        if (options.clipGlobalNorm !== undefined) clipByGlobalNormInPlace(gradients, options.clipGlobalNorm);
-        const eta = options.schedule ? options.schedule(stepCount) : (optimizer.scheduleMultiplier ?? 1);
-        adamwStepNamed(parameters, gradients, states, { ...optimizer, nonFinite: 'propagate', scheduleMultiplier: eta }, rules);
-        stepCount += 1;
+        optimizer.step(parameters, gradients, { loss });
         return loss;
       });
     },
@@ -256,16 +216,16 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     saveCheckpoint() {
       idle('save a checkpoint');
-      return writeCheckpoint(training, parameters, states, stepCount);
+      return writeCheckpoint(training, parameters, states, optimizer.stepCount);
     },
 
     loadCheckpoint(bytes) {
       idle('load a checkpoint');
-      const restored = restoreCheckpoint(bytes, training, parameters, states);
+      const restored = restoreCheckpoint(bytes, training, parameters);
+      optimizer.checkState(restored);
       // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads and AdamW updates).
       for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
-      copyStatesInto(states, restored.states);
-      stepCount = restored.stepCount;
+      optimizer.setState(restored);
     },
 
     async release() {
