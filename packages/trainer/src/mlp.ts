@@ -1,3 +1,4 @@
+import type { AdamWArena } from '@adamw/core';
 import { checkFloatArray, checkInteger, describe, isNumberArray } from './check.js';
 import { ReferenceStack } from './dense/reference.js';
 import { SimdStack } from './dense/simd.js';
@@ -223,6 +224,16 @@ export class Mlp {
     const loss = computeLoss(kind, z, targets, rows, this.outputSize);
     const correct = kind === 'softmax-cross-entropy' ? countCorrect(z, targets, rows, this.outputSize) : 0;
     return { loss, correct };
+  }
+
+  /**
+   * The AdamW arena that holds the parameters, with room for two moments
+   * each (SIMD kernel only), for the first optimizer that asks: AdamW states
+   * made there let core's step run in place. Undefined afterwards and with
+   * the scalar kernel. @internal
+   */
+  takeMomentsArena(): AdamWArena | undefined {
+    return this.stack.takeMomentsArena?.();
   }
 
   /** {@link Mlp.lossAndGradients} without the checks, for callers that validated the whole data set once. @internal */

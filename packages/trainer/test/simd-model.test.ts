@@ -95,3 +95,32 @@ describe('models on the SIMD kernels', () => {
     expect(chunkRowsFor([1 << 22, 1 << 22, 1], 'float64')).toBe(4);
   });
 });
+
+describe('AdamW states in the model arena', () => {
+  const make = (extra: Record<string, unknown> = {}, model = new Mlp({ layers: [12, 700, 5] }, { seed: 2 })) =>
+    new Trainer(model, { loss: 'softmax-cross-entropy', optimizer: { kind: 'adamw', options: { lr: 1e-2, weightDecay: 0.1, ...extra } }, batchSize: 30 });
+  const arenaOf = (t: Trainer, name: string) => (t.optimizer.states[name] as { m: Float32Array }).m.buffer;
+
+  it('go to the first AdamW trainer of a SIMD model, beside the parameters', () => {
+    const first = make();
+    for (const name of Object.keys(first.model.params)) expect(arenaOf(first, name)).toBe(first.model.params[name]!.buffer);
+    const second = make({}, first.model);
+    expect(arenaOf(second, 'lins.0.weight')).not.toBe(first.model.params['lins.0.weight']!.buffer);
+    const amsgrad = make({ amsgrad: true });
+    expect(arenaOf(amsgrad, 'lins.0.weight')).not.toBe(amsgrad.model.params['lins.0.weight']!.buffer);
+    const scalar = make({}, new Mlp({ layers: [12, 700, 5], kernel: 'scalar' }, { seed: 2 }));
+    expect(arenaOf(scalar, 'lins.0.weight')).not.toBe(scalar.model.params['lins.0.weight']!.buffer);
+  });
+
+  it('step to the bits of states elsewhere', () => {
+    const inArena = make();
+    const takenModel = new Mlp({ layers: [12, 700, 5] }, { seed: 2 });
+    make({}, takenModel);
+    const elsewhere = make({}, takenModel);
+    expect(arenaOf(elsewhere, 'lins.0.weight')).not.toBe(takenModel.params['lins.0.weight']!.buffer);
+    const data = blobs(90, 12, 5, 3);
+    const x = Float32Array.from(data.x);
+    for (const t of [inArena, elsewhere]) t.fit({ x, y: data.y }, { epochs: 2 });
+    expect(snapshot(inArena.model.params)).toEqual(snapshot(elsewhere.model.params));
+  });
+});

@@ -1,3 +1,4 @@
+import type { AdamWArena } from '@adamw/core';
 import { activate, activationBackward } from '../activations.js';
 import { lossSum, type Targets } from '../losses.js';
 import { KernelMemory } from '../simd/kernels.js';
@@ -21,10 +22,11 @@ export function chunkRowsFor(layers: readonly number[], dtype: Dtype): number {
 
 /**
  * The passes of a dense stack on the WebAssembly SIMD kernels
- * (`wasm/matmul.wat`). Parameters, gradients and the buffers of one chunk of
- * rows live in one WebAssembly memory of fixed size, where the kernels work
- * on them in place; the memory never grows, so `params` and `grads` stay
- * valid for the model's whole life.
+ * (`wasm/matmul.wat`). Parameters, gradients, the buffers of one chunk of
+ * rows and room for two AdamW moments per parameter live in one AdamW arena
+ * of `@adamw/core` (a WebAssembly memory of fixed size), where the kernels
+ * work on them in place and so does core's AdamW step; the memory never
+ * grows, so `params` and `grads` stay valid for the model's whole life.
  *
  * A batch is run in chunks of at most {@link chunkRowsFor} rows through those
  * buffers: each chunk's forward pass, its part of the loss and its backward
@@ -52,6 +54,8 @@ export class SimdStack implements DenseStack {
   private readonly post: FloatArray[] = [];
   /** Whole-batch outputs of `forward`, in ordinary arrays. */
   private readonly outputs: PerBatchSize<FloatArray>;
+  /** Whether the room for the moments has been handed out. */
+  private momentsTaken = false;
 
   /** @throws Error when WebAssembly SIMD is not available. */
   constructor({ layers, activation, dtype }: StackShape) {
@@ -64,7 +68,8 @@ export class SimdStack implements DenseStack {
     const lengths: number[] = [R * layers[0]!];
     for (let l = 0; l < depth; l++) {
       const n = layers[l]! * layers[l + 1]!;
-      lengths.push(n, n, layers[l + 1]!, layers[l + 1]!, R * layers[l + 1]!, R * layers[l + 1]!);
+      // The weight, its gradient and two moments; the same for the bias; the chunk buffers.
+      lengths.push(n, n, n, n, layers[l + 1]!, layers[l + 1]!, layers[l + 1]!, layers[l + 1]!, R * layers[l + 1]!, R * layers[l + 1]!);
       if (l + 1 < depth) lengths.push(R * layers[l + 1]!);
     }
     // Products have at most max(R, widest layer) rows (the weight gradient has out rows) and the widest layer's columns.
@@ -85,6 +90,17 @@ export class SimdStack implements DenseStack {
     const Ctor = arrayTypeOf(dtype);
     const outSize = widths[widths.length - 1]!;
     this.outputs = new PerBatchSize((rows) => new Ctor(rows * outSize));
+  }
+
+  /**
+   * The arena of the parameters, once: its room for two moments per
+   * parameter goes to the first optimizer that asks (AdamW without AMSGrad),
+   * so that its step runs in place. Undefined after that.
+   */
+  takeMomentsArena(): AdamWArena | undefined {
+    if (this.momentsTaken) return undefined;
+    this.momentsTaken = true;
+    return this.memory.arena;
   }
 
   forward(x: FloatArray, rows: number): FloatArray {

@@ -1,3 +1,4 @@
+import type { AdamWArena } from '@adamw/core';
 import type { Targets } from '../losses.js';
 import type { Activation, Dtype, FloatArray, LossKind } from '../types.js';
 
@@ -30,6 +31,8 @@ export interface DenseStack {
   forward(x: FloatArray, rows: number): FloatArray;
   /** The loss of the batch (float64, not rounded), with every gradient written. */
   lossAndGradients(x: FloatArray, targets: Targets, rows: number, kind: LossKind): number;
+  /** The AdamW arena of the parameters with room for their two moments, handed out once (SIMD only). */
+  takeMomentsArena?(): AdamWArena | undefined;
 }
 
 /** The architecture a stack is built for. @internal */

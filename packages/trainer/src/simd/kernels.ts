@@ -1,3 +1,4 @@
+import { createAdamWArena, isSimdAvailable, type AdamWArena } from '@adamw/core';
 import type { Dtype, FloatArray } from '../types.js';
 import { MATMUL_F32_WASM_BASE64, MATMUL_F64_WASM_BASE64 } from './matmul-wasm.js';
 
@@ -56,26 +57,27 @@ function matmulModule(dtype: Dtype): WebAssembly.Module | null {
   return module;
 }
 
-/** Whether the WebAssembly SIMD matrix kernels run here for `dtype` (decided once per type). */
+/**
+ * Whether the WebAssembly SIMD matrix kernels run here for `dtype` (decided
+ * once per type): this module, and core's AdamW kernel whose arena they share.
+ */
 export function isMatmulSimdAvailable(dtype: Dtype = 'float32'): boolean {
-  return matmulModule(dtype) !== null;
+  return matmulModule(dtype) !== null && isSimdAvailable();
 }
 
 /**
- * One WebAssembly memory of fixed size with the kernels instantiated on it:
- * float arrays are carved out of it once, and the kernels work on them
- * where they are. The memory never grows, so no array handed out is ever
- * detached.
+ * The kernels instantiated on the memory of one `@adamw/core` AdamW arena of
+ * fixed size: float arrays are carved out of it once, the matrix kernels work
+ * on them where they are, and so does core's AdamW step on parameters,
+ * gradients and moments that all live there. The memory never grows, so no
+ * array handed out is ever detached.
  */
 export class KernelMemory {
   readonly dtype: Dtype;
-  readonly memory: WebAssembly.Memory;
-  /** Bytes in all. */
-  readonly capacityBytes: number;
+  /** The arena the arrays come from; its `initAdamW` puts moments beside them. */
+  readonly arena: AdamWArena;
   private readonly k: MatmulExports;
-  private readonly Ctor: Float32ArrayConstructor | Float64ArrayConstructor;
   private readonly shift: number;
-  private next: number;
   private readonly scratch: number;
   private readonly packA: number;
   private readonly packABytes: number;
@@ -90,15 +92,14 @@ export class KernelMemory {
    */
   constructor(dtype: Dtype, bytes: number, maxRows: number, maxColumns: number) {
     const module = matmulModule(dtype);
-    if (module === null) throw new Error('WebAssembly SIMD is not available in this JavaScript engine; use the scalar kernel');
+    if (module === null || !isSimdAvailable()) throw new Error('WebAssembly SIMD is not available in this JavaScript engine; use the scalar kernel');
     this.dtype = dtype;
-    this.Ctor = dtype === 'float32' ? Float32Array : Float64Array;
     this.shift = dtype === 'float32' ? 2 : 3;
     this.packABytes = Math.ceil(maxRows / 4) * KC * (4 << this.shift);
     this.packBBytes = Math.ceil(maxColumns / panelColumns(dtype)) * KC * 32;
-    this.capacityBytes = SCRATCH_BYTES + align(this.packABytes) + align(this.packBBytes) + bytes;
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.capacityBytes / 65536) });
-    const e = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, (...args: number[]) => void>;
+    this.arena = createAdamWArena(align(SCRATCH_BYTES) + align(this.packABytes) + align(this.packBBytes) + bytes + 3 * ALIGN);
+    const memory = this.arena.memory!;
+    const e = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...args: number[]) => void>;
     const t = dtype === 'float32' ? 'f32' : 'f64';
     this.k = {
       gemm: e[`gemm_${t}`]!,
@@ -109,30 +110,20 @@ export class KernelMemory {
       relu: e[`relu_${t}`]!,
       reluBackward: e[`relu_backward_${t}`]!,
     } as MatmulExports;
-    this.scratch = 0;
-    this.packA = align(SCRATCH_BYTES);
-    this.packB = align(this.packA + this.packABytes);
-    this.next = this.packB + this.packBBytes;
+    this.scratch = this.alloc(SCRATCH_BYTES >> this.shift).byteOffset;
+    this.packA = this.alloc(this.packABytes >> this.shift).byteOffset;
+    this.packB = this.alloc(this.packBBytes >> this.shift).byteOffset;
   }
 
-  /** Bytes that arrays of these lengths take in a memory of `dtype`, with alignment. */
+  /** Bytes that arrays of these lengths take in a memory of `dtype`, with their alignment. */
   static bytesFor(dtype: Dtype, lengths: readonly number[]): number {
     const size = dtype === 'float32' ? 4 : 8;
-    return lengths.reduce((sum, n) => sum + align(n * size), ALIGN);
+    return lengths.reduce((sum, n) => sum + align(n * size) + ALIGN, 0);
   }
 
-  /** A zero-filled array of `length` elements in this memory. */
+  /** A zero-filled array of `length` elements in this memory (a RangeError when it is full). */
   alloc(length: number): FloatArray {
-    const at = align(this.next);
-    const bytes = length << this.shift;
-    if (at + bytes > this.capacityBytes) throw new RangeError(`kernel memory exhausted: ${bytes} bytes asked, ${this.capacityBytes - at} left`);
-    this.next = at + bytes;
-    return new this.Ctor(this.memory.buffer, at, length);
-  }
-
-  /** Whether `a` is an array of this memory. */
-  owns(a: FloatArray): boolean {
-    return a.buffer === this.memory.buffer;
+    return this.dtype === 'float32' ? this.arena.float32(length) : this.arena.float64(length);
   }
 
   /** y[rows × out] = x[rows × in]·wᵀ, with w [out × in] (the dense layer without its bias). */
