@@ -6,7 +6,9 @@
  * which this bench runs first when /usr/bin/python3 has torch (so that both
  * are measured back to back on the same machine); otherwise it reads the
  * committed docs/data/bench/trainer-torch.json and says how old it is.
- * Both sides report the best of several timed windows.
+ * Both sides report the best of several timed windows, with one thread and
+ * with two (torch.set_num_threads(2); here one matmul worker thread beside
+ * the calling thread, `createMatmulWorkers({ workers: 1 })`).
  *
  * Writes docs/data/bench/trainer.json and prints a table.
  *
@@ -17,7 +19,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Mlp, Prng, Trainer, type Dtype } from '../src/index.js';
+import { Mlp, Prng, Trainer, type Dtype, type MatmulWorkers } from '../src/index.js';
+import { createMatmulWorkers } from '../src/node.js';
 import { KernelMemory } from '../src/simd/kernels.js';
 
 const OUT = fileURLToPath(new URL('../../../docs/data/bench/trainer.json', import.meta.url));
@@ -80,8 +83,8 @@ function stepsPerSecond(step: () => void, seconds: number, rounds: number): { be
 }
 
 /** One training step of a model as the bench times it: Trainer.trainBatch on a fixed batch. */
-function trainerStep(layers: readonly number[], batch: number, dtype: Dtype, kernel: 'simd' | 'scalar'): () => void {
-  const model = new Mlp({ layers, activation: 'relu', dtype, kernel }, { seed: 1 });
+function trainerStep(layers: readonly number[], batch: number, dtype: Dtype, kernel: 'simd' | 'scalar', workers?: MatmulWorkers): () => void {
+  const model = new Mlp({ layers, activation: 'relu', dtype, kernel, ...(workers === undefined ? {} : { workers }) }, { seed: 1 });
   const trainer = new Trainer(model, {
     loss: 'softmax-cross-entropy',
     optimizer: { kind: 'adamw', options: { lr: 1e-3, weightDecay: 1e-2 } },
@@ -133,31 +136,34 @@ interface Row {
   stepsPerWindow: number;
 }
 const results: Row[] = [];
+const workers = await createMatmulWorkers({ workers: 1 });
 for (const m of MODELS) {
-  const variants: [Dtype, 'simd' | 'scalar'][] = [['float32', 'simd'], ['float64', 'simd'], ['float32', 'scalar']];
-  for (const [dtype, kernel] of variants) {
-    log(`@adamw/trainer ${m.name} batch ${m.batch}, ${dtype}, ${kernel} kernel...`);
+  const variants: [Dtype, 'simd' | 'scalar', number][] = [['float32', 'simd', 1], ['float32', 'simd', 2], ['float64', 'simd', 1], ['float32', 'scalar', 1]];
+  for (const [dtype, kernel, threads] of variants) {
+    log(`@adamw/trainer ${m.name} batch ${m.batch}, ${dtype}, ${kernel} kernel, ${threads} thread(s)...`);
     // The scalar loops take about a second per step on the large model: fewer, shorter windows.
     const slow = kernel === 'scalar';
-    const r = stepsPerSecond(trainerStep(m.layers, m.batch, dtype, kernel), slow ? seconds / 2 : seconds, slow ? 2 : rounds);
+    const step = trainerStep(m.layers, m.batch, dtype, kernel, threads > 1 ? workers : undefined);
+    const r = stepsPerSecond(step, slow ? seconds / 2 : seconds, slow ? 2 : rounds);
     results.push({
       model: m.name,
       batch: m.batch,
       dtype,
       kernel,
-      threads: 1,
+      threads,
       stepsPerSecond: Number(r.best.toFixed(2)),
       medianStepsPerSecond: Number(r.median.toFixed(2)),
       stepsPerWindow: r.perWindow,
     });
   }
 }
+await workers.close();
 log('products...');
 const products = productRates();
 const loadAfter = load();
 
 const torchRate = (model: string, threads: number) => torch.report.results.find((r) => r.model === model && r.threads === threads)?.stepsPerSecond;
-const ours = (model: string) => results.find((r) => r.model === model && r.dtype === 'float32' && r.kernel === 'simd')!.stepsPerSecond;
+const ours = (model: string, threads = 1) => results.find((r) => r.model === model && r.dtype === 'float32' && r.kernel === 'simd' && r.threads === threads)!.stepsPerSecond;
 const ratios = MODELS.map((m) => {
   const t1 = torchRate(m.name, 1);
   const t2 = torchRate(m.name, 2);
@@ -165,11 +171,12 @@ const ratios = MODELS.map((m) => {
     model: m.name,
     batch: m.batch,
     oursStepsPerSecond: ours(m.name),
-    oursThreads: 1,
+    ours2ThreadsStepsPerSecond: ours(m.name, 2),
     torch1ThreadStepsPerSecond: t1 ?? null,
     torch2ThreadsStepsPerSecond: t2 ?? null,
     ratioTo1Thread: t1 === undefined ? null : Number((ours(m.name) / t1).toFixed(3)),
-    ratioTo2Threads: t2 === undefined ? null : Number((ours(m.name) / t2).toFixed(3)),
+    ratioTo2Threads: t2 === undefined ? null : Number((ours(m.name, 2) / t2).toFixed(3)),
+    oursSpeedup2Threads: Number((ours(m.name, 2) / ours(m.name)).toFixed(3)),
     goal: m.goal,
   };
 });
@@ -206,7 +213,15 @@ const report = {
       goal: `≥ ${r.goal}`,
       met: r.ratioTo1Thread === null ? null : r.ratioTo1Thread >= r.goal,
     },
+    {
+      metric: `${r.model}: @adamw/trainer with 2 threads / torch with 2 threads`,
+      value: r.ratioTo2Threads ?? Number.NaN,
+      unit: '×',
+      goal: 'report',
+      met: null,
+    },
     { metric: `${r.model}: @adamw/trainer steps/s (1 thread)`, value: r.oursStepsPerSecond, unit: 'steps/s', goal: 'report', met: null },
+    { metric: `${r.model}: @adamw/trainer steps/s (2 threads: workers: 1)`, value: r.ours2ThreadsStepsPerSecond, unit: 'steps/s', goal: 'report', met: null },
     { metric: `${r.model}: torch steps/s (1 thread)`, value: r.torch1ThreadStepsPerSecond ?? Number.NaN, unit: 'steps/s', goal: 'report', met: null },
     { metric: `${r.model}: torch steps/s (2 threads)`, value: r.torch2ThreadsStepsPerSecond ?? Number.NaN, unit: 'steps/s', goal: 'report', met: null },
   ]),
@@ -219,7 +234,18 @@ mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
 
 console.table(results.map((r) => ({ model: r.model, batch: r.batch, dtype: r.dtype, kernel: r.kernel, threads: r.threads, 'steps/s': r.stepsPerSecond, 'median': r.medianStepsPerSecond })));
-console.table(ratios.map((r) => ({ model: r.model, ours: r.oursStepsPerSecond, 'torch 1 thread': r.torch1ThreadStepsPerSecond, 'torch 2 threads': r.torch2ThreadsStepsPerSecond, 'ours / torch (1)': r.ratioTo1Thread, 'ours / torch (2)': r.ratioTo2Threads, goal: `≥ ${r.goal}` })));
+console.table(
+  ratios.map((r) => ({
+    model: r.model,
+    'ours 1 thread': r.oursStepsPerSecond,
+    'ours 2 threads': r.ours2ThreadsStepsPerSecond,
+    'torch 1 thread': r.torch1ThreadStepsPerSecond,
+    'torch 2 threads': r.torch2ThreadsStepsPerSecond,
+    'ours / torch (1)': r.ratioTo1Thread,
+    'ours / torch (2)': r.ratioTo2Threads,
+    goal: `≥ ${r.goal} (1 thread)`,
+  })),
+);
 console.table(products);
 console.log(`load average (1, 5, 15 min): before ${loadBefore.join(' ')}, after torch ${loadBetween.join(' ')}, after ${loadAfter.join(' ')}`);
 console.log(`${torchNote}. Written to ${OUT}`);

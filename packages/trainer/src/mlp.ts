@@ -1,11 +1,11 @@
-import type { AdamWArena } from '@adamw/core';
 import { checkFloatArray, checkInteger, describe, isNumberArray } from './check.js';
 import { ReferenceStack } from './dense/reference.js';
 import { SimdStack } from './dense/simd.js';
-import { MATMUL_KERNEL_CHOICES, type DenseStack, type MatmulKernelChoice } from './dense/stack.js';
+import { MATMUL_KERNEL_CHOICES, type DenseStack, type MatmulKernelChoice, type MomentsArena } from './dense/stack.js';
 import { computeLoss, countCorrect, type Targets } from './losses.js';
 import { Prng } from './prng.js';
 import { isMatmulSimdAvailable } from './simd/kernels.js';
+import type { MatmulWorkers } from './simd/threads.js';
 import { ACTIVATIONS, LOSSES, arrayTypeOf, type Activation, type Dtype, type FloatArray, type LossKind } from './types.js';
 
 /** The architecture of a {@link Mlp}. */
@@ -23,6 +23,13 @@ export interface MlpConfig {
    * TypeScript loops. See {@link MatmulKernelChoice} for how their results differ.
    */
   kernel?: MatmulKernelChoice;
+  /**
+   * Worker threads that share the matrix products (SIMD kernel only), from
+   * `createMatmulWorkers` of `@adamw/trainer/node`. The parameters then live
+   * in the workers' shared memory. The results are the same bits as on one
+   * thread. Default: the calling thread alone.
+   */
+  workers?: MatmulWorkers;
 }
 
 /** How to fill a new {@link Mlp}'s parameters. */
@@ -77,7 +84,7 @@ export class Mlp {
    */
   constructor(config: MlpConfig, init: MlpInit = {}) {
     if (config === null || typeof config !== 'object') throw new TypeError(`config must be an object, got ${describe(config)}`);
-    const { layers, activation = 'relu', dtype = 'float32', kernel = 'auto' } = config;
+    const { layers, activation = 'relu', dtype = 'float32', kernel = 'auto', workers } = config;
     if (!Array.isArray(layers) || layers.length < 2) {
       throw new RangeError(`layers must be an array [in, ...hidden, out] with at least two widths, got ${JSON.stringify(layers)}`);
     }
@@ -92,12 +99,19 @@ export class Mlp {
     if (kernel === 'simd' && !isMatmulSimdAvailable(dtype)) {
       throw new Error("kernel 'simd' was asked for but WebAssembly SIMD is not available in this JavaScript engine");
     }
+    if (workers !== undefined) {
+      if (workers === null || typeof workers !== 'object' || typeof (workers as MatmulWorkers).run !== 'function') {
+        throw new TypeError(`workers must come from createMatmulWorkers of @adamw/trainer/node, got ${describe(workers)}`);
+      }
+      if (kernel === 'scalar') throw new RangeError("workers share the SIMD kernels' products; kernel 'scalar' runs on the calling thread");
+      if (workers.closed) throw new Error('these matmul workers have been closed');
+    }
     if (init === null || typeof init !== 'object') throw new TypeError(`init must be an object, got ${describe(init)}`);
     this.layers = Object.freeze([...layers]);
     this.activation = activation;
     this.dtype = dtype;
-    const shape = { layers: this.layers, activation, dtype };
-    const simd = kernel === 'simd' || (kernel === 'auto' && isMatmulSimdAvailable(dtype));
+    const shape = { layers: this.layers, activation, dtype, ...(workers === undefined ? {} : { workers }) };
+    const simd = kernel === 'simd' || workers !== undefined || (kernel === 'auto' && isMatmulSimdAvailable(dtype));
     this.stack = simd ? new SimdStack(shape) : new ReferenceStack(shape);
     this.kernel = this.stack.kernel;
     const params: Record<string, FloatArray> = {};
@@ -232,7 +246,7 @@ export class Mlp {
    * made there let core's step run in place. Undefined afterwards and with
    * the scalar kernel. @internal
    */
-  takeMomentsArena(): AdamWArena | undefined {
+  takeMomentsArena(): MomentsArena | undefined {
     return this.stack.takeMomentsArena?.();
   }
 

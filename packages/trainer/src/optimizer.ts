@@ -1,7 +1,6 @@
 import {
   createNamedOptimizer,
   createStepProtocol,
-  type AdamWArena,
   type AdamWState,
   type AdamWOptions,
   type NamedOptimizer,
@@ -12,6 +11,7 @@ import {
   type Schedule,
 } from '@adamw/core';
 import { describe } from './check.js';
+import type { MomentsArena } from './dense/stack.js';
 import type { FloatArray } from './types.js';
 
 /**
@@ -80,7 +80,7 @@ export function createTrainerOptimizer(
   coreKind: CoreKind,
   protocol: ProtocolOptions,
   params: Readonly<Record<string, FloatArray>>,
-  momentsArena?: () => AdamWArena | undefined,
+  momentsArena?: () => MomentsArena | undefined,
 ): TrainerOptimizer {
   const config: NamedOptimizerConfig<CoreKind> = { kind: coreKind, options: spec.options ?? {} };
   if (protocol.exclude !== undefined) config.exclude = protocol.exclude;

@@ -107,7 +107,7 @@ describe('the WebAssembly matrix kernels', () => {
   it('are up to date with wasm/matmul.wat (compiled again with wabt)', () => {
     const script = fileURLToPath(new URL('../../core/scripts/build-wasm.mjs', import.meta.url));
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const args = ['--wat', 'wasm/matmul.wat', '--out', 'src/simd/matmul-wasm.ts', '--name', 'MATMUL', '--title', 'dense-layer matrix', '--per-type', '--check'];
+    const args = ['--wat', 'wasm/matmul.wat', '--out', 'src/simd/matmul-wasm.ts', '--name', 'MATMUL', '--title', 'dense-layer matrix', '--per-type', '--shared', '--check'];
     expect(execFileSync(process.execPath, [script, ...args], { cwd, encoding: 'utf8' })).toContain('up to date');
   });
 

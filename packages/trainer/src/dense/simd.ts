@@ -1,9 +1,8 @@
-import type { AdamWArena } from '@adamw/core';
 import { activate, activationBackward } from '../activations.js';
 import { lossSum, type Targets } from '../losses.js';
 import { KernelMemory } from '../simd/kernels.js';
 import { arrayTypeOf, type Activation, type Dtype, type FloatArray, type LossKind } from '../types.js';
-import { PerBatchSize, type DenseStack, type StackShape } from './stack.js';
+import { PerBatchSize, type DenseStack, type MomentsArena, type StackShape } from './stack.js';
 
 /** Rows per chunk at most: enough for the products to run at full speed. */
 const MAX_CHUNK_ROWS = 256;
@@ -58,7 +57,7 @@ export class SimdStack implements DenseStack {
   private momentsTaken = false;
 
   /** @throws Error when WebAssembly SIMD is not available. */
-  constructor({ layers, activation, dtype }: StackShape) {
+  constructor({ layers, activation, dtype, workers }: StackShape) {
     this.layers = layers;
     this.activation = activation;
     const R = chunkRowsFor(layers, dtype);
@@ -69,12 +68,13 @@ export class SimdStack implements DenseStack {
     for (let l = 0; l < depth; l++) {
       const n = layers[l]! * layers[l + 1]!;
       // The weight, its gradient and two moments; the same for the bias; the chunk buffers.
+      // (A shared memory of worker threads grows instead.)
       lengths.push(n, n, n, n, layers[l + 1]!, layers[l + 1]!, layers[l + 1]!, layers[l + 1]!, R * layers[l + 1]!, R * layers[l + 1]!);
       if (l + 1 < depth) lengths.push(R * layers[l + 1]!);
     }
     // Products have at most max(R, widest layer) rows (the weight gradient has out rows) and the widest layer's columns.
     const widest = Math.max(...layers);
-    this.memory = new KernelMemory(dtype, KernelMemory.bytesFor(dtype, lengths), Math.max(R, widest), widest);
+    this.memory = new KernelMemory(dtype, KernelMemory.bytesFor(dtype, lengths), Math.max(R, widest), widest, workers);
     const m = this.memory;
     this.input = m.alloc(R * layers[0]!);
     for (let l = 0; l < depth; l++) {
@@ -93,11 +93,13 @@ export class SimdStack implements DenseStack {
   }
 
   /**
-   * The arena of the parameters, once: its room for two moments per
-   * parameter goes to the first optimizer that asks (AdamW without AMSGrad),
-   * so that its step runs in place. Undefined after that.
+   * The arena of the parameters: its room for two moments per parameter goes
+   * to the first optimizer that asks (AdamW without AMSGrad), so that its
+   * step runs in place; undefined after that. The shared memory of worker
+   * threads grows, and serves every optimizer.
    */
-  takeMomentsArena(): AdamWArena | undefined {
+  takeMomentsArena(): MomentsArena | undefined {
+    if (this.memory.threads !== undefined) return this.memory.arena;
     if (this.momentsTaken) return undefined;
     this.momentsTaken = true;
     return this.memory.arena;

@@ -1,5 +1,5 @@
-import type { AdamWArena } from '@adamw/core';
 import type { Targets } from '../losses.js';
+import type { MatmulWorkers, SharedArena } from '../simd/threads.js';
 import type { Activation, Dtype, FloatArray, LossKind } from '../types.js';
 
 /**
@@ -31,15 +31,20 @@ export interface DenseStack {
   forward(x: FloatArray, rows: number): FloatArray;
   /** The loss of the batch (float64, not rounded), with every gradient written. */
   lossAndGradients(x: FloatArray, targets: Targets, rows: number, kind: LossKind): number;
-  /** The AdamW arena of the parameters with room for their two moments, handed out once (SIMD only). */
-  takeMomentsArena?(): AdamWArena | undefined;
+  /** Where AdamW states beside the parameters can be made (SIMD only; see `Mlp.takeMomentsArena`). */
+  takeMomentsArena?(): MomentsArena | undefined;
 }
+
+/** Makes AdamW states (without AMSGrad) whose moments live beside a model's parameters. @internal */
+export type MomentsArena = Pick<SharedArena, 'initAdamW'>;
 
 /** The architecture a stack is built for. @internal */
 export interface StackShape {
   layers: readonly number[];
   activation: Activation;
   dtype: Dtype;
+  /** Worker threads that share the products (SIMD only). */
+  workers?: MatmulWorkers;
 }
 
 /** Buffers kept per batch size; a training run uses two (the batch size and the last partial batch). */
