@@ -15,6 +15,7 @@ import {
 } from '../simd/kernel.js';
 import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
 import { alignArray, floatAllocator } from '../simd/allocator.js';
+import { forkJoin } from './fork-join.js';
 import { shardBounds } from './shards.js';
 import { isShared } from './shared.js';
 import { CONTROL, PLAN_FIELDS, parallelWorkerSource, SCALARS, type WorkerArrays, type WorkerData } from './worker.js';
@@ -253,18 +254,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
 
   /** Wakes the workers, runs the caller's share, and waits for all of them. */
   function runShards(own: () => void): void {
-    Atomics.store(control, CONTROL.done, 0);
-    Atomics.store(control, CONTROL.errors, 0);
-    Atomics.add(control, CONTROL.seq, 1);
-    Atomics.notify(control, CONTROL.seq);
-    try {
-      own();
-    } finally {
-      for (let d = Atomics.load(control, CONTROL.done); d < workerCount; d = Atomics.load(control, CONTROL.done)) {
-        Atomics.wait(control, CONTROL.done, d);
-      }
-    }
-    if (Atomics.load(control, CONTROL.errors) > 0) {
+    if (forkJoin(control, CONTROL, workerCount, own) > 0) {
       throw new Error(`parallel AdamW step failed; arrays may be partly updated:\n${collectErrors().join('\n')}`);
     }
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { createParallelAdamW } from '@adamw/core/parallel';
+import { createParallelAdamW, forkJoin } from '@adamw/core/parallel';
 import { KC, productColumns } from '../simd/kernels.js';
 import { MATMUL_F32_SHARED_WASM_BASE64, MATMUL_F64_SHARED_WASM_BASE64 } from '../simd/matmul-wasm.js';
 import { JOB, PER_WORKER, type MatmulWorkers } from '../simd/threads.js';
@@ -52,7 +52,9 @@ function workerMain(setup: WorkerSetup, parentPort: { postMessage(m: unknown): v
   let seen = Atomics.load(control, layout.control.seq);
   for (;;) {
     Atomics.wait(control, layout.control.seq, seen);
-    seen = Atomics.load(control, layout.control.seq);
+    const now = Atomics.load(control, layout.control.seq);
+    if (now === seen) continue;
+    seen = now;
     if (Atomics.load(control, layout.control.command) === 1) return;
     try {
       const f32 = job[J.float32] === 1;
@@ -70,9 +72,15 @@ function workerMain(setup: WorkerSetup, parentPort: { postMessage(m: unknown): v
   }
 }
 
+/**
+ * The source text of a worker: {@link productColumns} and {@link workerMain}
+ * from their own text. The no-op `__name` covers tools that insert calls to
+ * a helper of that name when they transpile (tsx, esbuild's keepNames).
+ */
 function workerSource(): string {
   return [
     "const { parentPort, workerData } = require('node:worker_threads');",
+    'const __name = (target) => target;',
     `const productColumns = (${productColumns.toString()});`,
     `(${workerMain.toString()})(workerData, parentPort, productColumns);`,
   ].join('\n');
@@ -176,16 +184,7 @@ export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): P
     run(own) {
       if (closed) throw new Error('these matmul workers have been closed');
       if (failures.length > 0) throw new Error(`a matmul worker failed: ${failures[0]!.message}`);
-      Atomics.store(control, CONTROL.done, 0);
-      Atomics.store(control, CONTROL.errors, 0);
-      Atomics.add(control, CONTROL.seq, 1);
-      Atomics.notify(control, CONTROL.seq);
-      try {
-        own();
-      } finally {
-        for (let d = Atomics.load(control, CONTROL.done); d < count; d = Atomics.load(control, CONTROL.done)) Atomics.wait(control, CONTROL.done, d);
-      }
-      if (Atomics.load(control, CONTROL.errors) > 0) {
+      if (forkJoin(control, CONTROL, count, own) > 0) {
         const messages: string[] = [];
         for (const port of ports) for (let r = receiveMessageOnPort(port); r !== undefined; r = receiveMessageOnPort(port)) messages.push(String(r.message));
         throw new Error(`a matmul worker failed; the product's result is partial:\n${messages.join('\n')}`);
