@@ -19,21 +19,25 @@
 ;; row (ld…) and stride (s…) is in bytes; counts of rows, columns and k are in
 ;; elements.
 ;;
-;; The products. One routine computes C (+)= A·B, where A(m, k) sits at
-;; a + m·sam + k·sak (so A may be read transposed) and B has been packed by
-;; $pack_fN into panels of PANEL_COLS columns: panel j holds columns
-;; j·PANEL_COLS and on, row k of it at 32·k bytes from its start, so that
-;; the innermost loop reads B sequentially. The three products of dense
-;; backpropagation are its three cases:
+;; The products. $gemm_fN computes C (+)= A·B on operands packed by
+;; $pack_a_fN and $pack_b_fN: A(m, k), read at a + m·sam + k·sak (so A may be
+;; read transposed), in blocks of four rows with the four elements of each k
+;; side by side; B in panels of PANEL_COLS columns, row k of a panel at 32·k
+;; bytes from its start. The innermost loop then reads both sequentially.
+;; The three products of dense backpropagation are its three cases:
 ;;
 ;;   forward      Y = X·Wᵀ     A = X (row-major), B = Wᵀ (W packed transposed)
 ;;   weight grad  dW = Δᵀ·X    A = Δ read transposed (sam = one element), B = X
 ;;   input grad   dX = Δ·W     A = Δ, B = W
 ;;
-;; Register blocking. $tile4_fN keeps a 4 × PANEL_COLS block of C in eight
+;; The JavaScript side (src/simd/kernels.ts) packs and multiplies k in blocks
+;; of 256, so that a packed panel and a packed block of A stay in the L1 cache.
+;;
+;; Register blocking. $tile_fN keeps a 4 × PANEL_COLS block of C in eight
 ;; vector locals for the whole k loop: per k it loads two vectors of B and
 ;; four single elements of A (splat to every lane) for 16 multiplies and 16
-;; adds, and eleven vectors stay in registers on x64 and arm64.
+;; adds, and eleven vectors stay in registers on x64 and arm64. (Larger
+;; blocks, 5 × 8 or 3 × 12, make V8 spill accumulators: slower.)
 ;;
 ;; Rounding. Each element of C is summed in order k = 0, 1, … with every
 ;; product rounded and then added, in the element type, without fused

@@ -42,8 +42,8 @@ const modules: Partial<Record<Dtype, WebAssembly.Module | null>> = {};
 /**
  * The compiled module for `dtype`, or null where WebAssembly SIMD is not
  * available (an engine without it, or a page whose Content-Security-Policy
- * forbids WebAssembly). Compiled once, synchronously: each module is about
- * 2 KiB, below the 4 KiB that browsers compile synchronously on the main thread.
+ * forbids WebAssembly). Compiled once, synchronously: each module is under
+ * 3 KiB, below the 4 KiB that browsers compile synchronously on the main thread.
  */
 function matmulModule(dtype: Dtype): WebAssembly.Module | null {
   let module = modules[dtype];
