@@ -39,13 +39,16 @@ const momentHomes = new WeakMap<ArrayBufferLike, SimdContext>();
 export const WASM_MOMENTS_MIN_BYTES = 256 * 1024;
 
 /**
- * Slot size of a moments memory: five slots of 16 KiB, at most a sixth of
- * the moments they serve.
+ * Slot size of a moments memory: a sixteenth of the parameters' bytes,
+ * rounded up to a power of two, from 16 KiB to the 64 KiB of the chunked
+ * copies; the five slots stay within a sixth of the moments they serve.
  */
-const MOMENTS_SLOT_BYTES = 16 * 1024;
+function momentsSlotBytes(paramBytes: number): number {
+  return Math.min(SIMD_SLOT_BYTES, Math.max(16 * 1024, 2 ** Math.ceil(Math.log2(paramBytes / 16))));
+}
 
-/** Where the moments start in their memory: after the plan block and the five slots. */
-const MOMENTS_HEAD_BYTES = SIMD_PLAN_BYTES + 5 * MOMENTS_SLOT_BYTES;
+/** Where the moments start in a moments memory: after the plan block and the five slots. */
+const momentsHead = (ctx: SimdContext): number => ctx.offsets[4]! + ctx.chunk32 * 4;
 
 /**
  * Bytes from base64 (`atob` exists in browsers and in Node ≥ 16).
@@ -150,12 +153,14 @@ export function createWasmMoments<T extends FloatArray>(params: T, count: number
   if (params.byteLength < WASM_MOMENTS_MIN_BYTES || !isSimdAvailable() || plainModule === undefined) return undefined;
   // Each moment starts on a cache line, and at least 16 bytes of padding follow it.
   const stride = Math.ceil((params.byteLength + 16) / 64) * 64;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((MOMENTS_HEAD_BYTES + count * stride) / 65536) });
-  const ctx = createSimdContext(new WebAssembly.Instance(plainModule, { env: { memory } }), memory, MOMENTS_SLOT_BYTES, SIMD_PLAN_BYTES);
+  const slotBytes = momentsSlotBytes(params.byteLength);
+  const head = SIMD_PLAN_BYTES + 5 * slotBytes;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((head + count * stride) / 65536) });
+  const ctx = createSimdContext(new WebAssembly.Instance(plainModule, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
   momentHomes.set(memory.buffer, ctx);
   const Ctor = params.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T;
   const moments: T[] = [];
-  for (let k = 0; k < count; k++) moments.push(new Ctor(memory.buffer, MOMENTS_HEAD_BYTES + k * stride, params.length));
+  for (let k = 0; k < count; k++) moments.push(new Ctor(memory.buffer, head + k * stride, params.length));
   return moments;
 }
 
@@ -167,7 +172,8 @@ function momentsContext(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArr
   const ctx = momentHomes.get(m.buffer);
   if (ctx === undefined || momentHomes.get(v.buffer) !== ctx || (u !== undefined && momentHomes.get(u.buffer) !== ctx)) return undefined;
   if (p.buffer === m.buffer || g.buffer === m.buffer) return undefined;
-  for (const a of [m, v, u]) if (a !== undefined && a.byteOffset < MOMENTS_HEAD_BYTES) return undefined;
+  const head = momentsHead(ctx);
+  for (const a of [m, v, u]) if (a !== undefined && a.byteOffset < head) return undefined;
   return ctx;
 }
 
