@@ -15,15 +15,10 @@ import { StateStore, type SlotState } from './state.js';
  * `model.compile({ optimizer })`, `model.fit`, `optimizer.minimize` and
  * `model.save(..., { includeOptimizer: true })` / `tf.loadLayersModel`.
  *
- * For each variable θ with gradient g, at its step t (from 1), with α = `lr`,
- * η = the schedule multiplier and λ = `weightDecay` (0 for excluded names):
- *
- * ```text
- * θ ← θ · (1 − α·η·λ)
- * m ← β₁·m + (1 − β₁)·g
- * v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
- * ```
+ * Each update runs the step protocol of `@adamw/core` (`NamedOptimizerConfig`:
+ * non-finite policy, clipping, η from the schedule, no decay for excluded
+ * names) and, per variable, the update written out on `AdamWOptions` of
+ * `@adamw/core`, at the variable's own step t.
  *
  * State is kept per variable name. On the cpu and wasm backends the update is
  * `@adamw/core`'s own kernel run on the variables' values; elsewhere it runs

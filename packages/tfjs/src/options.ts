@@ -38,17 +38,9 @@ export type ConcretePath = Exclude<ExecutionPath, 'auto'>;
  * (`lr`, `beta1`, `beta2`, `eps`, `weightDecay`, `amsgrad`, `maximize`, `decay`,
  * `decayScale`, `scheduleMultiplier`, `convention`, `nonFinite`, `epsRoot`,
  * `biasCorrection`; defaults are `torch.optim.AdamW`'s) plus the ones below.
- *
- * With α = `lr`, η = the schedule's value at the update's index, λ =
- * `weightDecay` (0 for excluded variables) and t the variable's step count,
- * each variable θ with gradient g is updated as (torch convention):
- *
- * ```text
- * θ ← θ · (1 − α·η·λ)
- * m ← β₁·m + (1 − β₁)·g
- * v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
- * ```
+ * The update equations are written out on `AdamWOptions` of `@adamw/core`;
+ * η is the schedule's value at the update's index and λ is 0 for excluded
+ * variables.
  */
 export interface TfjsAdamWOptions extends AdamWOptions {
   /**

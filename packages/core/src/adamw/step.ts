@@ -82,14 +82,8 @@ export function checkAdamWStep(
  * One AdamW step that updates `params` and `state` in place and allocates
  * nothing. All checks run first: when one throws, nothing has been written.
  *
- * With the defaults (torch convention), for t = state.step + 1:
- *
- * ```text
- * θ ← θ·(1 − α·η·λ)
- * m ← β₁·m + (1 − β₁)·g
- * v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
- * ```
+ * The update is the one written out on {@link AdamWOptions}, for
+ * t = state.step + 1.
  *
  * @throws RangeError for lengths that differ, options out of range, or a
  *   non-finite gradient under `nonFinite: 'throw'`.

@@ -3,8 +3,10 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
+import { createRunningStatistics } from './running-statistics.js';
 
 /** The parts of the `onnxruntime-node` module the trainer uses. */
 export interface OrtModule {
@@ -36,8 +38,14 @@ export interface OrtTrainerOptions {
   clipGlobalNorm?: number;
   /** The value to differentiate (default: the model's only output). */
   loss?: string;
-  /** Initializers to train (default: every float initializer). */
-  trainable?: readonly string[];
+  /**
+   * The parameters to train: names or patterns (`@adamw/core`'s
+   * `NamePattern`: a substring, a RegExp or a predicate) matched against the
+   * model's float initializers; the rest stay frozen, with no gradient
+   * output, no optimizer state, and their values untouched. Default: every
+   * float initializer the loss depends on.
+   */
+  trainable?: NamePattern | readonly NamePattern[];
   /** The `onnxruntime-node` module to use. Default: `await import('onnxruntime-node')`. */
   ort?: OrtModule;
   /** Session options for both sessions (training and evaluation). */
@@ -55,6 +63,13 @@ export interface OrtTrainer {
   readonly gradients: Readonly<Record<string, ParameterArray>>;
   /** AdamW state per parameter. */
   readonly states: Readonly<Record<string, AdamWState<ParameterArray>>>;
+  /**
+   * The running statistics of training-mode BatchNormalization nodes by
+   * initializer name (`bn.running_mean`, `bn.running_var`), updated after
+   * every applied step as torch updates them; exported, checkpointed, and
+   * used by `evaluate`.
+   */
+  readonly runningStatistics: Readonly<Record<string, ParameterArray>>;
   /** Updates applied so far (skipped steps do not count). */
   readonly stepCount: number;
   /** The training model and what was built with it. */
@@ -71,7 +86,7 @@ export interface OrtTrainer {
    * still resolves to the loss.
    */
   step(feeds: Record<string, Tensor>): Promise<number>;
-  /** The loss on a batch with the current parameters, Dropout in inference mode; changes nothing. */
+  /** The loss on a batch with the current parameters, Dropout and BatchNormalization in inference mode (torch's `module.eval()`); changes nothing. */
   evaluate(feeds: Record<string, Tensor>): Promise<number>;
   /** The forward model with the trained values in its initializers (loadable by any ONNX Runtime). */
   exportModel(options?: ExportOptions): Uint8Array;
@@ -116,15 +131,11 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  * Runtime reads the arrays without copying, gradients land in preallocated
  * output tensors passed as `session.run`'s fetches, and `@adamw/core`'s
  * step rewrites the parameter arrays in place, so nothing is allocated per
- * step beyond what ONNX Runtime does internally. With the torch convention:
- *
- * ```text
- * g ← ∂loss/∂θ               (ONNX Runtime, one run)
- * g ← g · min(1, c/(‖g‖+1e-6))   when clipGlobalNorm = c
- * θ ← θ·(1 − α·η·λ)          (λ = 0 for excluded names: biases and norms by default)
- * m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
- * ```
+ * step beyond what ONNX Runtime does internally. Each step computes
+ * g = ∂loss/∂θ in one ONNX Runtime run, then runs `@adamw/core`'s step
+ * protocol (`createNamedOptimizer`: non-finite policy, `clipGlobalNorm`, η
+ * from the schedule, no decay for excluded names) with the update written out
+ * on `AdamWOptions` of `@adamw/core`.
  *
  * @example
  * ```ts
@@ -135,7 +146,7 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   const { config, protocol } = checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
+  const training = buildTraining(options.model, { loss: options.loss, trainable: resolveTrainable(options.model, options.trainable) });
   const ort = options.ort ?? (await loadOrt());
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
@@ -155,6 +166,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
+  const statistics = createRunningStatistics(training, options.model, ort);
+  Object.assign(fetches, statistics.fetches);
   let busy = false;
 
   const exclusive = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
@@ -176,6 +189,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     get states() {
       return states;
     },
+    runningStatistics: statistics.values,
     get stepCount() {
       return optimizer.stepCount;
     },
@@ -190,7 +204,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
           throw new Error(`ONNX Runtime could not run the training step: ${(e as Error).message}`);
         }
         const loss = lossArray[0]!;
-        optimizer.step(parameters, gradients, { loss });
+        if (optimizer.step(parameters, gradients, { loss }).applied) statistics.update();
         return loss;
       });
     },
@@ -198,10 +212,10 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     evaluate(feeds) {
       return exclusive('evaluate', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
-        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames]), sessionOptions);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
         let out: InferenceSession.ReturnType;
         try {
-          out = await evalSession.run({ ...checked, ...paramTensors }, [training.loss]);
+          out = await evalSession.run({ ...checked, ...paramTensors, ...statistics.tensors }, [training.loss]);
         } catch (e) {
           throw new Error(`ONNX Runtime could not evaluate the model: ${(e as Error).message}`);
         }
@@ -211,20 +225,21 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     exportModel(exportOptions) {
       idle('export the model');
-      return modelWithParameters(options.model, parameters, exportOptions);
+      return modelWithParameters(options.model, { ...parameters, ...statistics.values }, exportOptions);
     },
 
     saveCheckpoint() {
       idle('save a checkpoint');
-      return writeCheckpoint(training, parameters, states, optimizer.stepCount);
+      return writeCheckpoint(training, parameters, states, optimizer.stepCount, statistics.values);
     },
 
     loadCheckpoint(bytes) {
       idle('load a checkpoint');
-      const restored = restoreCheckpoint(bytes, training, parameters);
+      const restored = restoreCheckpoint(bytes, training, parameters, statistics.values);
       optimizer.checkState(restored);
       // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads and AdamW updates).
       for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
+      for (const [name, values] of Object.entries(restored.buffers)) statistics.values[name]!.set(values);
       optimizer.setState(restored);
     },
 
