@@ -10,19 +10,12 @@ import {
   type AdamWState,
   type FloatArray,
 } from '../src/index.js';
+import { seededValues } from '@adamw/test-utils';
 import { WASM_MOMENTS_MIN_BYTES } from '../src/simd/kernel.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
-function values(n: number, seed: number, scale = 1): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
-}
+const values = (n: number, seed: number, scale = 1): Float64Array => seededValues(n, seed || 1, scale);
 
 /** True when the array is a view on a larger memory (the moments' own WebAssembly memory), not an array of its own. */
 const inWasmMemory = (a: FloatArray) => a.buffer.byteLength > a.byteLength && a.buffer.byteLength % 65536 === 0;

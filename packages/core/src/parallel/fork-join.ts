@@ -29,3 +29,14 @@ export function forkJoin(control: Int32Array, slots: ForkJoinSlots, workers: num
   }
   return Atomics.load(control, slots.errors);
 }
+
+/**
+ * Tells the workers of {@link forkJoin} to leave their loop: sets
+ * `control[slots.command]` to 1 and wakes them as for a round, so that each
+ * sees the command instead of work.
+ */
+export function stopForkJoin(control: Int32Array, slots: ForkJoinSlots & { readonly command: number }): void {
+  Atomics.store(control, slots.command, 1);
+  Atomics.add(control, slots.seq, 1);
+  Atomics.notify(control, slots.seq);
+}

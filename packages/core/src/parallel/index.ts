@@ -7,4 +7,4 @@
  */
 export { createParallelAdamW, type ParallelAdamW, type ParallelAdamWOptions } from './parallel-adamw.js';
 export { initSharedAdamW, isShared, shareFloatArray } from './shared.js';
-export { forkJoin, type ForkJoinSlots } from './fork-join.js';
+export { forkJoin, stopForkJoin, type ForkJoinSlots } from './fork-join.js';

@@ -15,7 +15,7 @@ import {
 } from '../simd/kernel.js';
 import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
 import { alignArray, floatAllocator } from '../simd/allocator.js';
-import { forkJoin } from './fork-join.js';
+import { forkJoin, stopForkJoin } from './fork-join.js';
 import { shardBounds } from './shards.js';
 import { isShared } from './shared.js';
 import { CONTROL, PLAN_FIELDS, parallelWorkerSource, SCALARS, type WorkerArrays, type WorkerData } from './worker.js';
@@ -321,9 +321,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      Atomics.store(control, CONTROL.command, 1);
-      Atomics.add(control, CONTROL.seq, 1);
-      Atomics.notify(control, CONTROL.seq);
+      stopForkJoin(control, CONTROL);
       for (const port of ports) port.close();
       await Promise.all(workers.map((w) => w.terminate()));
     },

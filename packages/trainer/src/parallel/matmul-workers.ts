@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { createParallelAdamW, forkJoin } from '@adamw/core/parallel';
+import { createParallelAdamW, forkJoin, stopForkJoin } from '@adamw/core/parallel';
 import { KC, productColumns } from '../simd/kernels.js';
 import { MATMUL_F32_SHARED_WASM_BASE64, MATMUL_F64_SHARED_WASM_BASE64 } from '../simd/matmul-wasm.js';
 import { JOB, PER_WORKER, type MatmulWorkers } from '../simd/threads.js';
@@ -193,9 +193,7 @@ export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): P
     async close() {
       if (closed) return;
       closed = true;
-      Atomics.store(control, CONTROL.command, 1);
-      Atomics.add(control, CONTROL.seq, 1);
-      Atomics.notify(control, CONTROL.seq);
+      stopForkJoin(control, CONTROL);
       for (const port of ports) port.close();
       await Promise.all(workers.map((w) => w.terminate()));
       await pool.close();
