@@ -131,6 +131,8 @@ export default defineConfig({
     // examples from apps/docs/examples, outside the source folder.
     server: { fs: { allow: [REPO_ROOT] } },
     plugins: [resolveFromApp()],
+    // Examples that run in the page import the workspace packages from their sources, as the tests do.
+    resolve: { conditions: ['@adamw/source'] },
     define: { __ADAMW_DOCS_DRAFT__: JSON.stringify(DRAFT) },
     // The site is static; the examples' Node-only imports never reach it.
     build: { chunkSizeWarningLimit: 2048 },

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export type { AdamWOptions, AdamWState, Convention, FloatArray, NonFinitePolicy } from './types.js';
+export type { AdamWOptions, AdamWState, Convention, FloatArray, NonFiniteCheck, NonFinitePolicy } from './types.js';
 export { ADAMW_DEFAULTS, ADAMW_OPTION_KEYS, resolveAdamWOptions, type ResolvedAdamWOptions } from './adamw/options.js';
 export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
 export { adamwReferenceKernel } from './adamw/kernel.js';
@@ -77,6 +77,7 @@ export {
 export { clipByGlobalNormInPlace, globalNorm } from './clip.js';
 export { packArrays, unpackArrays, type ArrayArchive, type Json } from './codec/archive.js';
 export {
+  RESERVED_NAMES,
   deserializeAdamWState,
   deserializeCheckpoint,
   serializeAdamWState,

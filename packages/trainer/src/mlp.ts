@@ -2,6 +2,7 @@ import { checkFloatArray, checkInteger, describe, isNumberArray } from './check.
 import { ReferenceStack } from './dense/reference.js';
 import { SimdStack } from './dense/simd.js';
 import { MATMUL_KERNEL_CHOICES, type DenseStack, type MatmulKernelChoice, type MomentsArena } from './dense/stack.js';
+import { checkLayerSizes } from './guards.js';
 import { computeLoss, countCorrect, type Targets } from './losses.js';
 import { Prng } from './prng.js';
 import { isMatmulSimdAvailable } from './simd/kernels.js';
@@ -89,6 +90,7 @@ export class Mlp {
       throw new RangeError(`layers must be an array [in, ...hidden, out] with at least two widths, got ${JSON.stringify(layers)}`);
     }
     layers.forEach((w, i) => checkInteger(w, `layers[${i}]`, 1));
+    checkLayerSizes(layers);
     if (!ACTIVATIONS.includes(activation)) {
       throw new RangeError(`unknown activation ${describe(activation)}; expected one of ${ACTIVATIONS.join(', ')}`);
     }
@@ -112,7 +114,7 @@ export class Mlp {
     this.dtype = dtype;
     const shape = { layers: this.layers, activation, dtype, ...(workers === undefined ? {} : { workers }) };
     const simd = kernel === 'simd' || workers !== undefined || (kernel === 'auto' && isMatmulSimdAvailable(dtype));
-    this.stack = simd ? new SimdStack(shape) : new ReferenceStack(shape);
+    this.stack = simd ? simdOrReference(shape, kernel === 'auto' && workers === undefined) : new ReferenceStack(shape);
     this.kernel = this.stack.kernel;
     const params: Record<string, FloatArray> = {};
     const grads: Record<string, FloatArray> = {};
@@ -175,7 +177,7 @@ export class Mlp {
   setParams(values: Readonly<Record<string, ArrayLike<number>>>): void {
     if (values === null || typeof values !== 'object') throw new TypeError(`params must be an object of arrays by name, got ${describe(values)}`);
     for (const name of Object.keys(values)) {
-      if (!(name in this.params)) throw new RangeError(`unknown parameter '${name}'; this model has ${Object.keys(this.params).join(', ')}`);
+      if (!Object.hasOwn(this.params, name)) throw new RangeError(`unknown parameter '${name}'; this model has ${Object.keys(this.params).join(', ')}`);
     }
     for (const [name, p] of Object.entries(this.params)) {
       const v = values[name];
@@ -297,6 +299,19 @@ export class Mlp {
     return this.dtype === 'float32' ? Math.fround(loss) : loss;
   }
 
+}
+
+/**
+ * The SIMD stack, or with `fallBack` the reference stack when the SIMD one
+ * does not fit in a WebAssembly memory (4 GiB in all).
+ */
+function simdOrReference(shape: ConstructorParameters<typeof SimdStack>[0], fallBack: boolean): DenseStack {
+  try {
+    return new SimdStack(shape);
+  } catch (error) {
+    if (fallBack && error instanceof RangeError) return new ReferenceStack(shape);
+    throw error;
+  }
 }
 
 /** Throws a RangeError naming the first label that is not an integer in [0, classes). */

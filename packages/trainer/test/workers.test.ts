@@ -71,5 +71,6 @@ describe('matmul worker threads', () => {
   it('checks their options', async () => {
     await expect(createMatmulWorkers({ workers: 0 })).rejects.toThrow(RangeError);
     await expect(createMatmulWorkers({ threads: 2 } as never)).rejects.toThrow(/unknown matmul worker option 'threads'/);
+    await expect(createMatmulWorkers({ timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
   });
 });

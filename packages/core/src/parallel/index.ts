@@ -7,4 +7,3 @@
  */
 export { createParallelAdamW, type ParallelAdamW, type ParallelAdamWOptions } from './parallel-adamw.js';
 export { initSharedAdamW, isShared, shareFloatArray } from './shared.js';
-export { forkJoin, stopForkJoin, type ForkJoinSlots } from './fork-join.js';

@@ -1,15 +1,19 @@
 import type { FloatArray, NonFinitePolicy } from '../types.js';
 import {
+  assertCanStep,
   assertFloatArray,
   assertNoOverlap,
   assertSameShape,
-  assertStep,
   checkBoolean,
   checkChoice,
   checkKnownKeys,
   checkNumber,
   firstNonFinite,
+  writeStep,
 } from '../validate.js';
+
+/** The arrays a step only reads (the overlap check probes shared memory through the others). */
+const READ_ONLY: readonly string[] = ['grads'];
 
 /**
  * Options of one SGDW step: momentum SGD with decoupled weight decay, or with
@@ -113,18 +117,19 @@ export function initSGDW<T extends FloatArray>(params: T, options: SGDWOptions =
  * @internal
  */
 export function checkSGDWStep(params: FloatArray, grads: FloatArray, state: SGDWState, options: SGDWOptions): ResolvedSGDWOptions | undefined {
+  // Options first, as for AdamW: no getter among them runs after an array was checked.
+  const o = resolveSGDWOptions(options);
   assertFloatArray(params, 'params');
   assertSameShape(grads, 'grads', params, 'params');
   if (state === null || typeof state !== 'object') throw new TypeError('state must be an SGDW state object');
-  assertStep(state.step, 'state.step');
-  const o = resolveSGDWOptions(options);
+  assertCanStep(state.step, 'state.step');
   if (o.momentum !== 0) {
     if (state.momentumBuffer === undefined) {
       throw new TypeError('options.momentum is not 0 but state.momentumBuffer is missing; create the state with initSGDW(params, { momentum })');
     }
     assertSameShape(state.momentumBuffer, 'state.momentumBuffer', params, 'params');
   }
-  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined });
+  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined }, READ_ONLY);
   if (o.nonFinite !== 'propagate') {
     const bad = firstNonFinite(grads);
     if (bad >= 0) {
@@ -165,8 +170,10 @@ function sgdwKernel(o: ResolvedSGDWOptions, firstStep: boolean, p: FloatArray, g
 
 /** Runs the SGDW loop on arrays that {@link checkSGDWStep} has accepted and advances the step count. @internal */
 export function applySGDWStep(o: ResolvedSGDWOptions, params: FloatArray, grads: FloatArray, state: SGDWState): void {
-  sgdwKernel(o, state.step === 0, params, grads, o.momentum !== 0 ? state.momentumBuffer : undefined);
-  state.step += 1;
+  const first = state.step === 0;
+  // The count first: a state whose step cannot be written throws while no array has been.
+  writeStep(state, state.step + 1);
+  sgdwKernel(o, first, params, grads, o.momentum !== 0 ? state.momentumBuffer : undefined);
 }
 
 /** One SGDW step, in place; allocates nothing. Checks run before any write. */

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { createParallelAdamW, forkJoin, stopForkJoin } from '@adamw/core/parallel';
+import { createParallelAdamW } from '@adamw/core/parallel';
 import { KC, productColumns } from '../simd/kernels.js';
 import { MATMUL_F32_SHARED_WASM_BASE64, MATMUL_F64_SHARED_WASM_BASE64 } from '../simd/matmul-wasm.js';
 import { JOB, PER_WORKER, type MatmulWorkers } from '../simd/threads.js';
@@ -14,10 +14,42 @@ export interface MatmulWorkersOptions {
    * parallelism minus one (at least 1).
    */
   workers?: number;
+  /**
+   * How long the calling thread waits for the workers' shares of one product
+   * after finishing its own, in milliseconds. A worker that has died cannot
+   * report it while the calling thread waits, so the product fails after this
+   * long instead of hanging (and the workers are unusable afterwards).
+   * Default 60000.
+   */
+  timeoutMs?: number;
 }
 
 /** Fields of the control block the threads synchronise on. */
 const CONTROL = { seq: 0, done: 1, errors: 2, command: 3, length: 4 } as const;
+
+/**
+ * One product on every thread, without messages: wakes the workers waiting
+ * on `seq`, runs the calling thread's share, then waits until `done` counts
+ * every worker (even when `own` throws). Returns false when `timeoutMs`
+ * passed first.
+ */
+function forkJoin(control: Int32Array, workers: number, timeoutMs: number, own: () => void): boolean {
+  Atomics.store(control, CONTROL.done, 0);
+  Atomics.store(control, CONTROL.errors, 0);
+  Atomics.add(control, CONTROL.seq, 1);
+  Atomics.notify(control, CONTROL.seq);
+  try {
+    own();
+  } finally {
+    const deadline = performance.now() + timeoutMs;
+    for (let d = Atomics.load(control, CONTROL.done); d < workers; d = Atomics.load(control, CONTROL.done)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(control, CONTROL.done, d, left);
+    }
+  }
+  return true;
+}
 
 interface WorkerSetup {
   id: number;
@@ -125,8 +157,10 @@ function compile(base64: string, dtype: Dtype): WebAssembly.Module {
 export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): Promise<MatmulWorkers> {
   if (options === null || typeof options !== 'object') throw new TypeError(`matmul worker options must be an object, got ${options === null ? 'null' : typeof options}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'workers') throw new TypeError(`unknown matmul worker option '${key}'; known options: workers`);
+    if (key !== 'workers' && key !== 'timeoutMs') throw new TypeError(`unknown matmul worker option '${key}'; known options: workers, timeoutMs`);
   }
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new RangeError(`option timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
   const count = options.workers ?? Math.max(1, availableParallelism() - 1);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 256) {
     throw new RangeError(`option workers must be an integer in [1, 256], got ${String(count)}`);
@@ -173,6 +207,7 @@ export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): P
   }
   for (const worker of workers) worker.unref();
   let closed = false;
+  let broken: string | undefined;
   return {
     workers: count,
     arena: pool,
@@ -183,8 +218,13 @@ export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): P
     module: (dtype) => modules[dtype],
     run(own) {
       if (closed) throw new Error('these matmul workers have been closed');
+      if (broken !== undefined) throw new Error(broken);
       if (failures.length > 0) throw new Error(`a matmul worker failed: ${failures[0]!.message}`);
-      if (forkJoin(control, CONTROL, count, own) > 0) {
+      if (!forkJoin(control, count, timeoutMs, own)) {
+        broken = `a matmul worker did not finish its share of a product within ${timeoutMs} ms (it has exited or is stuck); the product's result is partial, and these workers can no longer run; close them`;
+        throw new Error(broken);
+      }
+      if (Atomics.load(control, CONTROL.errors) > 0) {
         const messages: string[] = [];
         for (const port of ports) for (let r = receiveMessageOnPort(port); r !== undefined; r = receiveMessageOnPort(port)) messages.push(String(r.message));
         throw new Error(`a matmul worker failed; the product's result is partial:\n${messages.join('\n')}`);
@@ -193,7 +233,9 @@ export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): P
     async close() {
       if (closed) return;
       closed = true;
-      stopForkJoin(control, CONTROL);
+      Atomics.store(control, CONTROL.command, 1);
+      Atomics.add(control, CONTROL.seq, 1);
+      Atomics.notify(control, CONTROL.seq);
       for (const port of ports) port.close();
       await Promise.all(workers.map((w) => w.terminate()));
       await pool.close();
