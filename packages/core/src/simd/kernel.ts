@@ -165,15 +165,15 @@ export function createWasmMoments<T extends FloatArray>(params: T, count: number
 }
 
 /**
- * The context whose memory holds the moments m, v (and u) past its head
+ * The context whose memory holds the moments m, v (and vMax) past its head
  * while p and g lie elsewhere, or undefined.
  */
-function momentsContext(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, u: FloatArray | undefined): SimdContext | undefined {
+function momentsContext(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined): SimdContext | undefined {
   const ctx = momentHomes.get(m.buffer);
-  if (ctx === undefined || momentHomes.get(v.buffer) !== ctx || (u !== undefined && momentHomes.get(u.buffer) !== ctx)) return undefined;
+  if (ctx === undefined || momentHomes.get(v.buffer) !== ctx || (vMax !== undefined && momentHomes.get(vMax.buffer) !== ctx)) return undefined;
   if (p.buffer === m.buffer || g.buffer === m.buffer) return undefined;
   const head = momentsHead(ctx);
-  for (const a of [m, v, u]) if (a !== undefined && a.byteOffset < head) return undefined;
+  for (const a of [m, v, vMax]) if (a !== undefined && a.byteOffset < head) return undefined;
   return ctx;
 }
 
