@@ -1,3 +1,4 @@
+import type { AdamWOptions, SGDWOptions } from '@adamw/core';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,19 +33,10 @@ export interface GeneratorInfo {
 // ---------------------------------------------------------------------------
 // adamw-core/1
 
-/** AdamW options of a core fixture, in `@adamw/core`'s names. */
-export interface CoreAdamWFixtureOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  maximize: boolean;
-  decay: 'decoupled' | 'l2';
-  decayScale: 'lr' | 'schedule';
+/** AdamW options of a core fixture: `@adamw/core`'s, every one given, in torch's convention. */
+export type CoreAdamWFixtureOptions = Required<Pick<AdamWOptions, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'amsgrad' | 'maximize' | 'decay' | 'decayScale'>> & {
   convention: 'torch';
-}
+};
 
 /** Just the AdamW options of a fixture's settings (fixtures carry extra fields such as noDecay). */
 export function adamwOptionsOf(o: CoreAdamWFixtureOptions): CoreAdamWFixtureOptions {
@@ -52,17 +44,8 @@ export function adamwOptionsOf(o: CoreAdamWFixtureOptions): CoreAdamWFixtureOpti
   return { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decay, decayScale, convention };
 }
 
-/** SGDW options of a core fixture, in `@adamw/core`'s names. */
-export interface CoreSGDWFixtureOptions {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
-  weightDecay: number;
-  decay: 'decoupled' | 'l2';
-  decayScale: 'lr' | 'schedule';
-  maximize: boolean;
-}
+/** SGDW options of a core fixture: `@adamw/core`'s, every one given. */
+export type CoreSGDWFixtureOptions = Required<Pick<SGDWOptions, 'lr' | 'momentum' | 'dampening' | 'nesterov' | 'weightDecay' | 'decay' | 'decayScale' | 'maximize'>>;
 
 /**
  * Values after one step. For AdamW `m`, `v` (and `vMax` with AMSGrad) are

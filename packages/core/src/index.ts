@@ -8,7 +8,7 @@
 export type { AdamWOptions, AdamWState, Convention, FloatArray, NonFiniteCheck, NonFinitePolicy } from './types.js';
 export { ADAMW_DEFAULTS, ADAMW_OPTION_KEYS, resolveAdamWOptions, type ResolvedAdamWOptions } from './adamw/options.js';
 export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
-export { adamwReferenceKernel } from './adamw/kernel.js';
+export { adamwReferenceKernel } from './adamw/reference-kernel.js';
 export { adamwStep, adamwStepInPlace, initAdamW } from './adamw/step.js';
 export { adamwSimdKernel, isSimdAvailable } from './simd/kernel.js';
 export {

@@ -1,5 +1,5 @@
 // The reference kernel divides by a per-step constant d by multiplying with
-// 1/d rounded to float64 (src/adamw/kernel.ts). For float32 that must give
+// 1/d rounded to float64 (src/adamw/reference-kernel.ts). For float32 that must give
 // exactly the float32 quotient torch computes; these tests check the claim on
 // every kind of float32 operand.
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@
 // independent transcription of torch's update, in lockstep. At every
 // checkpoint the first three must agree bit for bit and stay finite, and the
 // transcription, which divides where the library multiplies by a reciprocal
-// (src/adamw/kernel.ts), must agree to 1e-10 relative, the float64 tolerance
+// (src/adamw/reference-kernel.ts), must agree to 1e-10 relative, the float64 tolerance
 // of the conformance suite.
 //
 // `pnpm test:soak` runs 10^6 steps; soak.test.ts runs a shorter soak in the

@@ -10,8 +10,8 @@ import type { ResolvedAdamWOptions } from './options.js';
  * θ  ← θ·keepBefore
  * m  ← β₁·m + (1−β₁)·g
  * v  ← β₂·v + (1−β₂)·g²
- * u  ← max(u, v / amsDivisor)  when AMSGrad, else v
- * θ  ← θ − stepSize·m / (√(u / vDivisor + epsRoot) / sqrtDivisor + ε)
+ * vMax  ← max(vMax, v / amsDivisor)  when AMSGrad, else v
+ * θ  ← θ − stepSize·m / (√(vMax / vDivisor + epsRoot) / sqrtDivisor + ε)
  * θ  ← θ·keepAfter
  * ```
  */
@@ -28,7 +28,6 @@ export interface AdamWPlan {
   oneMinusBeta1: number;
   beta2: number;
   oneMinusBeta2: number;
-  amsgrad: boolean;
   /** Divides v before the AMSGrad maximum: 1 keeps the raw v (torch, Keras), 1−β₂ᵗ keeps v̂ (optax). */
   amsDivisor: number;
   /** Divides the second moment inside the square root (optax's v̂), else 1. */
@@ -60,7 +59,6 @@ export function planAdamWStep(o: ResolvedAdamWOptions, t: number): AdamWPlan {
     oneMinusBeta1: 1 - o.beta1,
     beta2: o.beta2,
     oneMinusBeta2: 1 - o.beta2,
-    amsgrad: o.amsgrad,
     amsDivisor: 1,
     vDivisor: 1,
     epsRoot: 0,

@@ -55,6 +55,14 @@ export interface ParallelAdamW {
   readonly workers: number;
   /** Bytes allocated in the pool's shared memory so far. */
   readonly usedBytes: number;
+  /**
+   * The shared WebAssembly memory the pool's arrays live in. Other
+   * WebAssembly modules (built for a shared memory) may be instantiated on it,
+   * in this thread or in workers, to work on the same arrays; its first
+   * kilobyte belongs to the AdamW kernel. It grows as arrays are allocated,
+   * which leaves every array already handed out valid.
+   */
+  readonly memory: WebAssembly.Memory;
   /** A zero-filled Float32Array of `length` elements in the pool's shared memory (at most 4 GiB in all). */
   float32(length: number): Float32Array;
   /** A zero-filled Float64Array of `length` elements in the pool's shared memory. */
@@ -256,7 +264,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
     const last = posted[id];
     const same =
       arrays === undefined ||
-      (last !== undefined && last.p === arrays.p && last.g === arrays.g && last.m === arrays.m && last.v === arrays.v && last.u === arrays.u);
+      (last !== undefined && last.p === arrays.p && last.g === arrays.g && last.m === arrays.m && last.v === arrays.v && last.vMax === arrays.vMax);
     if (same) {
       control[CONTROL.workers + id * WORKER_SLOTS.stride + WORKER_SLOTS.reload] = 0;
       return;
@@ -313,6 +321,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
 
   const pool: ParallelAdamW = {
     workers: workerCount,
+    memory,
     get usedBytes() {
       return next - RESIDENT_HEAD_BYTES;
     },
@@ -321,8 +330,8 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       if (closed) throw new Error('this parallel AdamW has been closed');
       assertWorkersAlive();
       const o = checkAdamWStep(params, grads, state, options);
-      const u = o?.amsgrad === true ? state.vMax : undefined;
-      assertShared({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': u });
+      const vMax = o?.amsgrad === true ? state.vMax : undefined;
+      assertShared({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': vMax });
       if (o === undefined) return;
       if (failures.length > 0) throw new Error(`a parallel AdamW worker failed: ${failures[0]!.message}`);
       const t = state.step + 1;
@@ -330,11 +339,11 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       const n = params.length;
       const threads = Math.max(1, Math.min(workerCount + 1, Math.floor(n / minLength)));
       const float32 = params instanceof Float32Array;
-      const arrays = [params, grads, state.m, state.v, u] as const;
+      const arrays = [params, grads, state.m, state.v, vMax] as const;
       // The count first: a state whose step cannot be written throws while no thread has written.
       writeStep(state, t);
       if (threads === 1) {
-        adamwSimdKernelRange(plan, params, grads, state.m, state.v, u, 0, n);
+        adamwSimdKernelRange(plan, params, grads, state.m, state.v, vMax, 0, n);
         return;
       }
       const resident = residentContext(arrays) === home;
@@ -342,9 +351,9 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       const body = resident ? n - (n % (float32 ? 4 : 2)) : n;
       const bounds = shardBounds(body, threads, ALIGN);
       scalars[SCALARS.resident] = resident ? 1 : 0;
-      scalars[SCALARS.amsgrad] = u !== undefined ? 1 : 0;
+      scalars[SCALARS.amsgrad] = vMax !== undefined ? 1 : 0;
       if (resident) {
-        writeSimdPlan(home, plan, float32, u !== undefined);
+        writeSimdPlan(home, plan, float32, vMax !== undefined);
         scalars[SCALARS.float32] = float32 ? 1 : 0;
         arrays.forEach((a, k) => {
           scalars[SCALARS.offsets + k] = a === undefined ? 0 : a.byteOffset;
@@ -352,7 +361,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       } else {
         for (let k = 0; k < PLAN_FIELDS.length; k++) scalars[SCALARS.plan + k] = plan[PLAN_FIELDS[k]!] as number;
       }
-      const shipped: WorkerArrays | undefined = resident ? undefined : { p: params, g: grads, m: state.m, v: state.v, u };
+      const shipped: WorkerArrays | undefined = resident ? undefined : { p: params, g: grads, m: state.m, v: state.v, vMax };
       for (let id = 0; id < workerCount; id++) {
         // Thread 0 is the caller; worker id takes part id + 1 (empty when
         // fewer threads are worth it).
@@ -364,11 +373,11 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       try {
         if (resident) {
           runShards(() => {
-            runSimdResident(home, params, grads, state.m, state.v, u, 0, bounds[1]!);
-            runSimdChunks(home, params, grads, state.m, state.v, u, body, n);
+            runSimdResident(home, params, grads, state.m, state.v, vMax, 0, bounds[1]!);
+            runSimdChunks(home, params, grads, state.m, state.v, vMax, body, n);
           });
         } else {
-          runShards(() => adamwSimdKernelRange(plan, params, grads, state.m, state.v, u, 0, bounds[1]!));
+          runShards(() => adamwSimdKernelRange(plan, params, grads, state.m, state.v, vMax, 0, bounds[1]!));
         }
       } catch (error) {
         state.step = t - 1;

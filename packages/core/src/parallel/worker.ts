@@ -83,7 +83,7 @@ export interface WorkerArrays {
   g: FloatArray;
   m: FloatArray;
   v: FloatArray;
-  u: FloatArray | undefined;
+  vMax: FloatArray | undefined;
 }
 
 /** What each worker is started with. */
@@ -135,8 +135,8 @@ export function parallelWorkerMain(
   const ownMemory = new WebAssembly.Memory({ initial: 1 });
   const ctx = createContext(new WebAssembly.Instance(data.module, { env: { memory: ownMemory } }), ownMemory, data.slotBytes, data.planBytes);
   const shared = new WebAssembly.Instance(data.sharedModule, { env: { memory: data.memory } }).exports as unknown as {
-    adamw_f32: (p: number, g: number, m: number, v: number, u: number, n: number) => void;
-    adamw_f64: (p: number, g: number, m: number, v: number, u: number, n: number) => void;
+    adamw_f32: (p: number, g: number, m: number, v: number, vMax: number, n: number) => void;
+    adamw_f64: (p: number, g: number, m: number, v: number, vMax: number, n: number) => void;
   };
   const plan: Record<string, number | boolean> = { amsgrad: false };
   let arrays: WorkerArrays | undefined;
@@ -182,10 +182,9 @@ export function parallelWorkerMain(
       } else if (end > start) {
         if (arrays === undefined) throw new Error('a step was started before any arrays were sent');
         for (let k = 0; k < fields.length; k++) plan[fields[k]!] = scalars[S.plan + k]!;
-        plan.amsgrad = amsgrad;
-        const u = amsgrad ? arrays.u : undefined;
-        writePlan(ctx, plan as unknown as AdamWPlan, arrays.p instanceof Float32Array, u !== undefined);
-        runChunks(ctx, arrays.p, arrays.g, arrays.m, arrays.v, u, start, end);
+        const vMax = amsgrad ? arrays.vMax : undefined;
+        writePlan(ctx, plan as unknown as AdamWPlan, arrays.p instanceof Float32Array, vMax !== undefined);
+        runChunks(ctx, arrays.p, arrays.g, arrays.m, arrays.v, vMax, start, end);
       }
     } catch (error) {
       data.port.postMessage(`worker ${data.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -39,8 +39,8 @@ export interface ChunkViews {
 /** One instance of the AdamW module and the views the driver uses on it. */
 export interface SimdContext {
   memory: WebAssembly.Memory;
-  kernel32: (p: number, g: number, m: number, v: number, u: number, n: number) => void;
-  kernel64: (p: number, g: number, m: number, v: number, u: number, n: number) => void;
+  kernel32: (p: number, g: number, m: number, v: number, vMax: number, n: number) => void;
+  kernel64: (p: number, g: number, m: number, v: number, vMax: number, n: number) => void;
   /** Byte offsets of the five slots: p, g, m, v, vMax. */
   offsets: number[];
   /** Elements per chunk: the slot size / 4 and / 8. */
@@ -166,7 +166,7 @@ export function writeSimdPlan(ctx: SimdContext, plan: AdamWPlan, float32: boolea
 
 /**
  * Runs the kernel over elements [start, end) of the caller's arrays with the
- * plan last written by {@link writeSimdPlan}. `u` is the AMSGrad maximum, or
+ * plan last written by {@link writeSimdPlan}. `vMax` is the AMSGrad maximum, or
  * undefined. All arrays are of one type and at least `end` long.
  */
 export function runSimdChunks(
@@ -175,7 +175,7 @@ export function runSimdChunks(
   g: FloatArray,
   m: FloatArray,
   v: FloatArray,
-  u: FloatArray | undefined,
+  vMax: FloatArray | undefined,
   start: number,
   end: number,
 ): void {
@@ -188,7 +188,7 @@ export function runSimdChunks(
   // Chunk views of each array, made once per array and range and reused on
   // later calls, so that the steady state allocates nothing.
   for (let k = 0; k < 5; k++) {
-    const a = k === 0 ? p : k === 1 ? g : k === 2 ? m : k === 3 ? v : u;
+    const a = k === 0 ? p : k === 1 ? g : k === 2 ? m : k === 3 ? v : vMax;
     if (a === undefined) {
       arrays[k] = undefined;
       tails[k] = undefined;
@@ -258,7 +258,7 @@ export function runSimdResident(
   g: FloatArray,
   m: FloatArray,
   v: FloatArray,
-  u: FloatArray | undefined,
+  vMax: FloatArray | undefined,
   start: number,
   end: number,
 ): number {
@@ -269,6 +269,87 @@ export function runSimdResident(
   if (count <= 0) return start;
   const at = start * bytes;
   const run = float32 ? ctx.kernel32 : ctx.kernel64;
-  run(p.byteOffset + at, g.byteOffset + at, m.byteOffset + at, v.byteOffset + at, u === undefined ? 0 : u.byteOffset + at, count);
+  run(p.byteOffset + at, g.byteOffset + at, m.byteOffset + at, v.byteOffset + at, vMax === undefined ? 0 : vMax.byteOffset + at, count);
   return start + count;
+}
+
+/**
+ * The cached views of `a` over [start, end) in chunks of the context's size,
+ * and of the five slots as long as the last chunk (made on first use, so
+ * that later steps allocate nothing).
+ */
+function chunkViewsOf(ctx: SimdContext, a: FloatArray, start: number, end: number): ChunkViews {
+  let entry = ctx.views.get(a);
+  if (entry !== undefined && entry.start === start && entry.end === end && entry.length === a.length) return entry;
+  const size = a instanceof Float32Array ? ctx.chunk32 : ctx.chunk64;
+  const slots: FloatArray[] = a instanceof Float32Array ? ctx.slots32 : ctx.slots64;
+  const chunks: FloatArray[] = [];
+  for (let s = start; s < end; s += size) chunks.push(a.subarray(s, Math.min(end, s + size)));
+  const lastLength = chunks[chunks.length - 1]!.length;
+  entry = { start, end, length: a.length, chunks, tails: slots.map((slot) => slot.subarray(0, lastLength)) };
+  ctx.views.set(a, entry);
+  return entry;
+}
+
+/**
+ * Runs the kernel over elements [start, end) of arrays whose moments (m, v
+ * and vMax) live in the context's memory while p and g do not (a state made by
+ * `initAdamW`): p and g are copied through the first two slots a chunk at a
+ * time and p is copied back, while the moments are updated where they are.
+ * Three copies of a chunk instead of the seven of {@link runSimdChunks}. The
+ * last elements that do not fill a vector go through the slots with all
+ * five arrays, element by element (the kernel must not compute lanes past
+ * the end of a moment in place, and views for them would displace the
+ * cached chunk views).
+ */
+export function runSimdMoments(
+  ctx: SimdContext,
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vMax: FloatArray | undefined,
+  start: number,
+  end: number,
+): void {
+  const float32 = p instanceof Float32Array;
+  const bytes = float32 ? 4 : 8;
+  const lanes = float32 ? 4 : 2;
+  const whole = end - ((end - start) % lanes);
+  const slots: FloatArray[] = float32 ? ctx.slots32 : ctx.slots64;
+  const run = float32 ? ctx.kernel32 : ctx.kernel64;
+  const o = ctx.offsets;
+  if (whole > start) {
+    const P = chunkViewsOf(ctx, p, start, whole);
+    const G = chunkViewsOf(ctx, g, start, whole).chunks;
+    const full = float32 ? ctx.chunk32 : ctx.chunk64;
+    let at = start * bytes;
+    for (let c = 0; c < P.chunks.length; c++) {
+      const pc = P.chunks[c]!;
+      const length = pc.length;
+      slots[0]!.set(pc);
+      slots[1]!.set(G[c]!);
+      run(o[0]!, o[1]!, m.byteOffset + at, v.byteOffset + at, vMax === undefined ? 0 : vMax.byteOffset + at, length);
+      pc.set(length === full ? slots[0]! : P.tails[0]!);
+      at += length * bytes;
+    }
+  }
+  if (whole < end) {
+    const [sp, sg, sm, sv, su] = slots as [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray];
+    for (let i = whole; i < end; i++) {
+      sp[i - whole] = p[i]!;
+      sg[i - whole] = g[i]!;
+      sm[i - whole] = m[i]!;
+      sv[i - whole] = v[i]!;
+      if (vMax !== undefined) su[i - whole] = vMax[i]!;
+    }
+    // One vector; its lanes past the last element are computed on whatever the slots hold and never read.
+    run(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, lanes);
+    for (let i = whole; i < end; i++) {
+      p[i] = sp[i - whole]!;
+      m[i] = sm[i - whole]!;
+      v[i] = sv[i - whole]!;
+      if (vMax !== undefined) vMax[i] = su[i - whole]!;
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { adamwReferenceKernel } from '../adamw/kernel.js';
+import { adamwReferenceKernel } from '../adamw/reference-kernel.js';
 import type { AdamWPlan } from '../adamw/plan.js';
 import type { FloatArray } from '../types.js';
 import { adamwSimdKernel, isSimdAvailable } from './kernel.js';
