@@ -226,7 +226,7 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
         let line: string;
         try {
           const adapter = await loadTrajectoryAdapter(name, adaptersDir);
-          const c = compareOnnxTraining(fixture, await adapter.runOnnxTraining!(fixture));
+          const c = compareOnnxTraining(fixture, await adapter.runOnnxTraining!(fixture), adapter.gradientTolerance);
           if (!c.pass) failures++;
           note(`${name} onnx-training`, c.loss.maxRel, c.params.worst.maxRel, 0, c.grads.worst.maxRel);
           line = onnxTrainingLine(label, name, c, seconds(start), values.verbose);
