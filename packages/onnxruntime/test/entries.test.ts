@@ -21,8 +21,8 @@ afterAll(async () => {
 });
 
 /** The DeprecationWarnings Node emits while `f` runs (they are emitted on the next tick). */
-async function deprecations<T>(f: () => Promise<T>): Promise<{ value: T; warnings: { code?: string; message: string }[] }> {
-  const warnings: { code?: string; message: string }[] = [];
+async function deprecations<T>(f: () => Promise<T>): Promise<{ value: T; warnings: { code?: string | undefined; message: string }[] }> {
+  const warnings: { code?: string | undefined; message: string }[] = [];
   const listener = (w: Error & { code?: string }) => {
     if (w.name === 'DeprecationWarning') warnings.push({ code: w.code, message: w.message });
   };

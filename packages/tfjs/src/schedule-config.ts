@@ -72,8 +72,8 @@ export function scheduleFromConfig(config: ScheduleConfig, where = 'schedule'): 
     case 'linearWarmup':
       return linearWarmup(config.warmupSteps, config.after === undefined ? undefined : scheduleFromConfig(config.after, `${where}.after`));
     case 'cosineWarmRestarts': {
-      const { period, periodMultiplier, min, max } = config;
-      return cosineWarmRestarts({ period, periodMultiplier, min, max });
+      const { type: _type, ...options } = config;
+      return cosineWarmRestarts(options);
     }
     case 'cosineAnnealing':
       return cosineAnnealing(config.totalSteps, config.min, config.max);

@@ -26,8 +26,8 @@ export interface SlotState {
   shape: number[];
   size: number;
   step: number;
-  host?: HostMoments;
-  device?: DeviceMoments;
+  host?: HostMoments | undefined;
+  device?: DeviceMoments | undefined;
   /** Restored by `setWeights` and not yet matched to a live variable. */
   restored: boolean;
 }

@@ -154,7 +154,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
   // A copy (a Buffer's slice would share memory): exportModel and evaluate read
   // the forward model long after this call, when the caller may have reused its buffer.
   const forward = new Uint8Array(options.model);
-  const training = buildTraining(forward, { loss: options.loss, trainable: resolveTrainable(forward, options.trainable) });
+  const trainable = resolveTrainable(forward, options.trainable);
+  const training = buildTraining(forward, { ...(options.loss === undefined ? {} : { loss: options.loss }), ...(trainable === undefined ? {} : { trainable }) });
   checkModelNames(training);
   const labels = labelRules(forward, training);
   const ort = await resolveOrt(options.ort);

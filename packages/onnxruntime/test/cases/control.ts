@@ -4,7 +4,7 @@ import { DataType, type GraphProto, type NodeProto } from '../../src/proto/types
 import type { FdCase } from '../helpers/cases.js';
 
 function node(opType: string, input: string[], output: string[], attrs: Record<string, number | number[]> = {}): NodeProto {
-  return { opType, input, output, name: output[0], attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v)) };
+  return { opType, input, output, name: output[0]!, attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v)) };
 }
 
 /**

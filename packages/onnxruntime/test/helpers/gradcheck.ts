@@ -26,7 +26,7 @@ export interface OpCase {
   /** Trained initializers: the gradients checked. */
   params: ParamSpec[];
   /** Initializers that are not trained (exponents, axes, labels, ...). */
-  consts?: InitSpec[];
+  consts?: InitSpec[] | undefined;
   /** Graph inputs fed at run time. */
   feeds?: FeedSpec[];
   nodes: NodeSpec[];

@@ -38,17 +38,25 @@ function forkJoin(control: Int32Array, workers: number, timeoutMs: number, own: 
   Atomics.store(control, CONTROL.errors, 0);
   Atomics.add(control, CONTROL.seq, 1);
   Atomics.notify(control, CONTROL.seq);
+  let failure: { error: unknown } | undefined;
   try {
     own();
-  } finally {
-    const deadline = performance.now() + timeoutMs;
-    for (let d = Atomics.load(control, CONTROL.done); d < workers; d = Atomics.load(control, CONTROL.done)) {
-      const left = deadline - performance.now();
-      if (left <= 0) return false;
-      Atomics.wait(control, CONTROL.done, d, left);
-    }
+  } catch (error) {
+    failure = { error };
   }
-  return true;
+  // The workers are writing into shared memory: wait for them whatever happened here.
+  const deadline = performance.now() + timeoutMs;
+  let finished = true;
+  for (let d = Atomics.load(control, CONTROL.done); d < workers; d = Atomics.load(control, CONTROL.done)) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      finished = false;
+      break;
+    }
+    Atomics.wait(control, CONTROL.done, d, left);
+  }
+  if (failure !== undefined) throw failure.error;
+  return finished;
 }
 
 interface WorkerSetup {
