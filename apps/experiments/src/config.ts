@@ -1,16 +1,143 @@
-/** The optimizers the experiment compares. */
-export type OptimizerName = 'adam-l2' | 'adamw' | 'sgd-l2' | 'sgdw';
+/**
+ * The optimizers the experiment compares. `adamw` and `sgdw` decay in the
+ * paper's form (θ ← θ·(1 − η_t·λ), Algorithms 1 and 2 of Loshchilov &
+ * Hutter); the `-torch` variants in the form most code runs
+ * (θ ← θ·(1 − α·η_t·λ), `torch.optim.AdamW`).
+ */
+export type OptimizerName = 'adam-l2' | 'adamw' | 'adamw-torch' | 'sgd-l2' | 'sgdw' | 'sgdw-torch';
 
-export const ADAM_OPTIMIZERS: readonly OptimizerName[] = ['adam-l2', 'adamw'];
-export const SGD_OPTIMIZERS: readonly OptimizerName[] = ['sgd-l2', 'sgdw'];
+/** Adam-type or SGD-type: the two rows of the paper's Figure 2, each with its own learning rates. */
+export type Family = 'adam' | 'sgd';
 
-/** How each optimizer applies λ, for the report (α: learning rate, η_t: schedule multiplier). */
-export const DECAY_RULES: Readonly<Record<OptimizerName, string>> = {
-  'adam-l2': 'Adam with L2: g ← g + λθ before the moments (torch.optim.Adam weight_decay)',
-  adamw: 'AdamW: θ ← θ·(1 − α·η_t·λ), outside the moments (torch.optim.AdamW weight_decay)',
-  'sgd-l2': 'SGD with momentum 0.9 and L2: g ← g + λθ (torch.optim.SGD weight_decay)',
-  sgdw: 'SGDW with momentum 0.9: θ ← θ·(1 − α·η_t·λ)',
-};
+/** How λ enters the update: through the gradient (L2), or as a decay scaled by η_t or by α·η_t. */
+export type DecayScale = 'schedule' | 'lr';
+
+/** What the report and the charts need to know about an optimizer. */
+export interface OptimizerInfo {
+  family: Family;
+  decay: 'l2' | 'decoupled';
+  /** `decayScale` of `@adamw/core` for decoupled decay; null for L2 (λθ goes into the gradient). */
+  decayScale: DecayScale | null;
+  /** Display name under cosine annealing. */
+  label: string;
+  /** Display name under warm restarts (the paper's AdamWR and SGDWR). */
+  restartLabel: string;
+  /** The update, for the report. */
+  rule: string;
+}
+
+export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerInfo>> = Object.freeze({
+  'adam-l2': {
+    family: 'adam',
+    decay: 'l2',
+    decayScale: null,
+    label: 'Adam with L2',
+    restartLabel: 'AdamR with L2',
+    rule: 'g ← g + λθ, then Adam (torch.optim.Adam weight_decay)',
+  },
+  adamw: {
+    family: 'adam',
+    decay: 'decoupled',
+    decayScale: 'schedule',
+    label: 'AdamW',
+    restartLabel: 'AdamWR',
+    rule: "Adam on g, then θ ← θ − η_t·λ·θ (the paper's Algorithm 2; decayScale: 'schedule')",
+  },
+  'adamw-torch': {
+    family: 'adam',
+    decay: 'decoupled',
+    decayScale: 'lr',
+    label: 'AdamW, torch form',
+    restartLabel: 'AdamWR, torch form',
+    rule: 'Adam on g, then θ ← θ − α·η_t·λ·θ (torch.optim.AdamW weight_decay)',
+  },
+  'sgd-l2': {
+    family: 'sgd',
+    decay: 'l2',
+    decayScale: null,
+    label: 'SGD with L2',
+    restartLabel: 'SGDR with L2',
+    rule: 'g ← g + λθ, then SGD with momentum 0.9 (torch.optim.SGD weight_decay)',
+  },
+  sgdw: {
+    family: 'sgd',
+    decay: 'decoupled',
+    decayScale: 'schedule',
+    label: 'SGDW',
+    restartLabel: 'SGDWR',
+    rule: "SGD with momentum 0.9 on g, and θ ← θ − η_t·λ·θ (the paper's Algorithm 1; decayScale: 'schedule')",
+  },
+  'sgdw-torch': {
+    family: 'sgd',
+    decay: 'decoupled',
+    decayScale: 'lr',
+    label: 'SGDW, α-scaled',
+    restartLabel: 'SGDWR, α-scaled',
+    rule: 'SGD with momentum 0.9 on g, and θ ← θ − α·η_t·λ·θ',
+  },
+});
+
+export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
+
+/** The L2 optimizer each decoupled one is compared with (one row of Figure 2). */
+export const COUPLED_PARTNER: Readonly<Partial<Record<OptimizerName, OptimizerName>>> = Object.freeze({
+  adamw: 'adam-l2',
+  'adamw-torch': 'adam-l2',
+  sgdw: 'sgd-l2',
+  'sgdw-torch': 'sgd-l2',
+});
+
+/** Which decoupled form runs: the paper's, torch's, or both side by side. */
+export type DecayForm = 'paper' | 'torch' | 'both';
+
+/** The optimizers of the given families in the given decay form, in display order. */
+export function optimizersFor(families: readonly Family[], form: DecayForm): OptimizerName[] {
+  return OPTIMIZER_NAMES.filter((name) => {
+    const info = OPTIMIZERS[name];
+    if (!families.includes(info.family)) return false;
+    if (info.decayScale === null) return true;
+    return form === 'both' || (form === 'paper') === (info.decayScale === 'schedule');
+  });
+}
+
+/**
+ * The learning-rate multiplier η_t over the run: one cosine from 1 to 0
+ * (`cosine`), or cosine annealing with warm restarts (SGDR; the paper's
+ * AdamWR and SGDWR) whose first period lasts `period` epochs and each next
+ * one twice as long.
+ */
+export type ScheduleConfig = { kind: 'cosine' } | { kind: 'restarts'; period: number };
+
+/** The factor by which each warm-restart period is longer than the one before (T_mult). */
+export const RESTART_MULTIPLIER = 2;
+
+/** One period of the schedule: epochs [start, start + epochs). A cosine run is one period. */
+export interface Period {
+  start: number;
+  epochs: number;
+}
+
+/**
+ * The periods of a schedule over `epochs` epochs, or a message saying why
+ * the run does not end at the end of a period (warm restarts only).
+ */
+export function schedulePeriods(schedule: ScheduleConfig, epochs: number): Period[] | string {
+  if (schedule.kind === 'cosine') return [{ start: 0, epochs }];
+  const periods: Period[] = [];
+  let start = 0;
+  let length = schedule.period;
+  while (start < epochs) {
+    periods.push({ start, epochs: length });
+    start += length;
+    length *= RESTART_MULTIPLIER;
+  }
+  if (start !== epochs) {
+    const ends: number[] = [];
+    for (let s = 0, l = schedule.period; ends.length < 5; s += l, l *= RESTART_MULTIPLIER) ends.push(s + l);
+    return `warm restarts with a first period of ${schedule.period} epochs end a period after ${ends.join(', ')}, … epochs, not after ${epochs}`;
+  }
+  return periods;
+}
 
 /** Everything one run of the experiment needs. */
 export interface ExperimentConfig {
@@ -25,10 +152,15 @@ export interface ExperimentConfig {
   hidden: number[];
   epochs: number;
   batchSize: number;
-  /** Learning-rate grid (α). */
-  lr: number[];
-  /** Weight-decay grid (λ), the same numbers for every optimizer. */
-  weightDecay: number[];
+  schedule: ScheduleConfig;
+  /** Learning-rate grid (α) of each optimizer. */
+  lr: Partial<Record<OptimizerName, number[]>>;
+  /**
+   * Normalized weight-decay grid (λ_norm) of each optimizer: a run's λ is
+   * λ_norm·√(b/(B·T)) with b the batch size, B the training rows and T the
+   * epochs of the run (of the current period under warm restarts).
+   */
+  weightDecayNorm: Partial<Record<OptimizerName, number[]>>;
   /** One run per seed and cell (initialisation and shuffling). */
   seeds: number[];
   optimizers: OptimizerName[];
@@ -40,34 +172,70 @@ export interface ExperimentConfig {
   fromResults?: string;
 }
 
-/** The grid, size and length of a preset. */
-export type Preset = Omit<ExperimentConfig, 'preset' | 'workers' | 'out' | 'optimizers' | 'fromResults'>;
+/** The size, length and grids of a preset, per family of optimizers. */
+export interface Preset {
+  train: number;
+  test: number;
+  dataSeed: number;
+  hidden: number[];
+  epochs: number;
+  batchSize: number;
+  seeds: number[];
+  /** The first period of `--restarts` without a number: the epochs split into periods of 1, 2, 4… times it. */
+  restartPeriod: number;
+  lr: Record<Family, number[]>;
+  weightDecayNorm: Record<OptimizerName, number[]>;
+}
+
+/** Powers of two times `base`, from 2^from to 2^to. */
+function powersOfTwo(base: number, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let k = from; k <= to; k++) out.push(Number((base * 2 ** k).toPrecision(6)));
+  return out;
+}
 
 /**
- * The default: a 4 × 5 grid per optimizer on 2,000 training digits, 10 epochs,
- * one seed; a couple of minutes on two cores.
+ * The default: 1,000 training digits, 24 epochs, one seed, a 5 × 6 grid per
+ * optimizer for both rows of Figure 2; under a minute and a half on two
+ * cores. Small data and many epochs put it where weight decay matters.
  */
 export const QUICK: Readonly<Preset> = Object.freeze({
-  train: 2000,
-  test: 2000,
+  train: 1000,
+  test: 1000,
   dataSeed: 0,
-  hidden: [64],
-  epochs: 10,
+  hidden: [32],
+  epochs: 24,
   batchSize: 64,
-  lr: [3e-3, 1e-2, 3e-2, 1e-1],
-  weightDecay: [1e-4, 1e-3, 1e-2, 1e-1, 1],
   seeds: [1],
+  restartPeriod: 3,
+  lr: { adam: powersOfTwo(1e-3, -2, 2), sgd: powersOfTwo(0.05, -2, 2) },
+  weightDecayNorm: {
+    'adam-l2': powersOfTwo(0.05, -3, 2),
+    adamw: powersOfTwo(0.05, -3, 2),
+    'adamw-torch': powersOfTwo(50, -3, 2),
+    'sgd-l2': powersOfTwo(0.05, -3, 2),
+    sgdw: powersOfTwo(0.05, -3, 2),
+    'sgdw-torch': powersOfTwo(1, -3, 2),
+  },
 });
 
-/** `--full`: 8,000 training digits, a 5 × 6 grid per optimizer, 12 epochs, three seeds per cell. */
+/** `--full`: 8,000 training digits, 60 epochs, three seeds, a finer and wider grid. */
 export const FULL: Readonly<Preset> = Object.freeze({
   train: 8000,
   test: 2000,
   dataSeed: 0,
   hidden: [100],
-  epochs: 12,
+  epochs: 60,
   batchSize: 64,
-  lr: [1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
-  weightDecay: [1e-4, 1e-3, 1e-2, 1e-1, 1, 10],
   seeds: [1, 2, 3],
+  restartPeriod: 4,
+  lr: { adam: powersOfTwo(1e-3, -3, 3), sgd: powersOfTwo(0.05, -3, 3) },
+  weightDecayNorm: {
+    'adam-l2': powersOfTwo(0.05, -4, 4),
+    adamw: powersOfTwo(0.05, -4, 4),
+    'adamw-torch': powersOfTwo(50, -4, 4),
+    'sgd-l2': powersOfTwo(0.05, -4, 4),
+    sgdw: powersOfTwo(0.05, -4, 4),
+    'sgdw-torch': powersOfTwo(1, -4, 4),
+  },
 });
