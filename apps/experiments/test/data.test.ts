@@ -147,6 +147,11 @@ describe('command-line options', () => {
     expect(FULL.seeds.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("runs warm restarts over each preset's epochs with its default period", () => {
+    expect(parseCli(['--restarts'], io).schedule).toEqual({ kind: 'restarts', period: QUICK.restartPeriod });
+    expect(parseCli(['--full', '--restarts'], io).schedule).toEqual({ kind: 'restarts', period: FULL.restartPeriod });
+  });
+
   it('converts --weight-decay to the normalized weight decay', () => {
     const c = parseCli(['--train', '1000', '--batch-size', '64', '--epochs', '16', '--weight-decay', '0.01'], io);
     expect(c.weightDecayNorm.adamw![0]).toBeCloseTo(0.01 / Math.sqrt(64 / 16000), 12);

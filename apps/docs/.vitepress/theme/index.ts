@@ -16,5 +16,6 @@ export default {
     app.component('ConformanceTable', defineAsyncComponent(() => import('./components/ConformanceTable.vue')));
     app.component('ExperimentFigures', defineAsyncComponent(() => import('./components/ExperimentFigures.vue')));
     app.component('ExperimentResults', defineAsyncComponent(() => import('./components/ExperimentResults.vue')));
+    app.component('Playground', defineAsyncComponent(() => import('./components/Playground.vue')));
   },
 } satisfies Theme;
