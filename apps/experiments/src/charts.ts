@@ -74,7 +74,7 @@ export function heatmapSpec(
     wdMid: c.weightDecayNorm,
     error: Number.isFinite(c.testError) ? c.testError * 100 : null,
     label: Number.isFinite(c.testError) ? (c.testError * 100).toFixed(1) : '×',
-    best: c === summary.best,
+    best: c.lr === summary.best.lr && c.weightDecayNorm === summary.best.weightDecayNorm,
     fit: fitRows.has(`${c.lr}|${c.weightDecayNorm}`),
   }));
   const xDomain = [Math.min(...values.map((v) => v.lr0)), Math.max(...values.map((v) => v.lr1))];

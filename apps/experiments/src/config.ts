@@ -195,6 +195,21 @@ function powersOfTwo(base: number, from: number, to: number): number[] {
 }
 
 /**
+ * λ_norm of each optimizer, the same for both presets (normalization is what
+ * lets a grid carry over between run lengths): 1/64 to 1 in steps of 2 for
+ * the paper's forms; torch's form decays by α·η_t·λ, so its grid sits 1/α
+ * higher (about 60× for Adam's α, 4× for SGD's).
+ */
+const WEIGHT_DECAY_NORMS: Readonly<Record<OptimizerName, number[]>> = Object.freeze({
+  'adam-l2': powersOfTwo(1, -6, 0),
+  adamw: powersOfTwo(1, -6, 0),
+  'adamw-torch': powersOfTwo(1, 1, 7),
+  'sgd-l2': powersOfTwo(1, -6, 0),
+  sgdw: powersOfTwo(1, -6, 0),
+  'sgdw-torch': powersOfTwo(1, -3, 3),
+});
+
+/**
  * The default: 1,000 training digits, 21 epochs, one seed, a 5 × 7 grid per
  * optimizer for both rows of Figure 2 (140 runs); about 200 CPU seconds, under
  * two minutes on two idle cores. Small data and many epochs put it where training fits the
@@ -210,14 +225,7 @@ export const QUICK: Readonly<Preset> = Object.freeze({
   seeds: [1],
   restartPeriod: 3,
   lr: { adam: powersOfTwo(4e-3, 0, 4), sgd: powersOfTwo(0.05, 0, 4) },
-  weightDecayNorm: {
-    'adam-l2': powersOfTwo(1, -6, 0),
-    adamw: powersOfTwo(1, -6, 0),
-    'adamw-torch': powersOfTwo(1, 1, 7),
-    'sgd-l2': powersOfTwo(1, -6, 0),
-    sgdw: powersOfTwo(1, -6, 0),
-    'sgdw-torch': powersOfTwo(1, -3, 3),
-  },
+  weightDecayNorm: WEIGHT_DECAY_NORMS,
 });
 
 /**
@@ -235,12 +243,5 @@ export const FULL: Readonly<Preset> = Object.freeze({
   seeds: [1, 2, 3],
   restartPeriod: 5,
   lr: { adam: powersOfTwo(1.25e-3, 0, 5), sgd: powersOfTwo(0.025, 0, 5) },
-  weightDecayNorm: {
-    'adam-l2': powersOfTwo(1, -6, 0),
-    adamw: powersOfTwo(1, -6, 0),
-    'adamw-torch': powersOfTwo(1, 1, 7),
-    'sgd-l2': powersOfTwo(1, -6, 0),
-    sgdw: powersOfTwo(1, -6, 0),
-    'sgdw-torch': powersOfTwo(1, -3, 3),
-  },
+  weightDecayNorm: WEIGHT_DECAY_NORMS,
 });

@@ -131,6 +131,8 @@ describe('a tiny grid run', () => {
     }
     expect(readFileSync(join(out, 'heatmap-sgdw.svg'), 'utf8')).toContain('SGDW: test error');
     expect(readFileSync(join(out, 'heatmap-adamw.svg'), 'utf8')).toContain('normalized weight decay');
+    // The best cell is outlined in red.
+    for (const o of results.optimizers) expect(readFileSync(join(out, `heatmap-${o}.svg`), 'utf8'), o).toContain('stroke="#d62728"');
   });
 
   it('writes report.md whose numbers are the results', () => {
