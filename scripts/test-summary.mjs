@@ -26,4 +26,18 @@ if (reports === 0) {
   console.error('no test reports found (.vitest-report.json)');
   process.exit(1);
 }
+// The longest synchronous stretch of any test file (written by scripts/vitest/event-loop-stretch.ts).
+let longest = { longestMs: -1, file: '' };
+for (const group of ['packages', 'apps']) {
+  for (const name of readdirSync(join(root, group))) {
+    const file = join(root, group, name, '.vitest-loop-stretch.jsonl');
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const row = JSON.parse(line);
+      if (row.longestMs > longest.longestMs) longest = { longestMs: row.longestMs, file: `${group}/${name}/${row.file}${row.test ? ` > ${row.test}` : ''}` };
+    }
+  }
+}
+if (longest.longestMs >= 0) console.error(`longest synchronous stretch of a test file: ${(longest.longestMs / 1000).toFixed(1)} s (${longest.file})`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

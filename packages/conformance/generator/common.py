@@ -1,11 +1,13 @@
-"""Helpers shared by the fixture generators: encoding of float values and
-writing of plain or gzipped JSON files."""
+"""Helpers shared by the fixture generators: encoding of float values,
+writing of plain or gzipped JSON files, schedules, batches and torch
+optimizers built from a fixture's options."""
 
 import gzip
 import json
 import math
 import os
 
+import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,3 +92,70 @@ def warmup_cosine(steps, warmup, floor=0.0):
             progress = (t - warmup) / max(1, steps - warmup)
             out.append(floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
     return out
+
+
+def make_batches(rows, batch, steps, seed):
+    """Row indices of `steps` batches of `batch` rows out of `rows`: seeded
+    permutations of all rows, one after another, cut into batches."""
+    rng = np.random.default_rng(seed + 1000)
+    out = []
+    order = []
+    while len(out) < steps:
+        if len(order) < batch:
+            order = order + list(rng.permutation(rows))
+        out.append([int(i) for i in order[:batch]])
+        order = order[batch:]
+    return out
+
+
+def make_optimizer(model, opts, no_decay):
+    """torch's optimizer for a fixture's options (in @adamw/core's names):
+    AdamW, or Adam for coupled L2 decay, over the parameters that require
+    gradients, with a second parameter group of weight decay 0 for the
+    names in `no_decay`. decayScale 'schedule' (p *= 1 - eta * lambda)
+    is torch's weight_decay lambda / lr."""
+    lr = opts["lr"]
+    wd = opts["weightDecay"]
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay_params = [p for n, p in named if n not in no_decay]
+    plain_params = [p for n, p in named if n in no_decay]
+    betas = (opts["beta1"], opts["beta2"])
+    if opts["decay"] == "l2":
+        torch_wd = wd
+        cls = torch.optim.Adam
+    else:
+        torch_wd = wd if opts["decayScale"] == "lr" else wd / lr
+        cls = torch.optim.AdamW
+    groups = [{"params": decay_params, "weight_decay": torch_wd}]
+    if plain_params:
+        groups.append({"params": plain_params, "weight_decay": 0.0})
+    return cls(groups, lr=lr, betas=betas, eps=opts["eps"], amsgrad=opts["amsgrad"],
+               maximize=opts["maximize"])
+
+
+def deviation(a, b, floor):
+    """The largest |a - b| / max(|b|, floor), the measure of src/compare.ts."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), floor)))
+
+
+def generate(cases, argv, out, build, describe):
+    """A generator's command line: builds the cases named in argv (every one
+    without names; an unknown name is an error) with build(case, check),
+    check being whether --check was given, writes each fixture gzipped to
+    `out` and prints describe(fixture, report) after its path and size."""
+    torch.set_num_threads(1)
+    only = {a for a in argv if not a.startswith("--")}
+    unknown = only - {c["name"] for c in cases}
+    if unknown:
+        raise SystemExit(f"unknown fixture names: {', '.join(sorted(unknown))}")
+    total = 0
+    for case in cases:
+        if only and case["name"] not in only:
+            continue
+        fixture, report = build(case, "--check" in argv)
+        path, size = write_fixture(out, fixture["name"], fixture, force_gzip=True)
+        total += size
+        print(f"{os.path.relpath(path, FIXTURES)}: {size} bytes; {describe(fixture, report)}")
+    print(f"total {total} bytes")

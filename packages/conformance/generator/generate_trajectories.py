@@ -28,7 +28,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import FIXTURES, enc_list, generator_info, warmup_cosine, write_fixture  # noqa: E402
+from fixture_data import data_digits, data_iris, data_regression  # noqa: E402
+from common import (FIXTURES, deviation, enc_list, generator_info, make_batches, make_optimizer,  # noqa: E402
+                    generate, warmup_cosine)
 
 OUT = os.path.join(FIXTURES, "trajectories")
 SCRIPT = "generator/generate_trajectories.py"
@@ -75,37 +77,6 @@ class MLP(nn.Module):
 
 # ---------------------------------------------------------------------------
 # Data
-
-
-def data_digits(rows, seed):
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(d.target))[:rows]
-    x = d.data[idx] / 16.0  # pixel intensities 0..16 scaled to [0, 1]
-    return x, d.target[idx].astype(np.int64), "sklearn load_digits: 8x8 images, 64 features scaled to [0, 1], 10 classes"
-
-
-def data_iris(rows, seed):
-    from sklearn.datasets import load_iris
-    d = load_iris()
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(d.target))[:rows]
-    x = d.data[idx]
-    lo, hi = d.data.min(axis=0), d.data.max(axis=0)
-    x = (x - lo) / (hi - lo)
-    return x, d.target[idx].astype(np.int64), "sklearn load_iris: 4 features min-max scaled to [0, 1], 3 classes"
-
-
-def data_regression(rows, seed, n_features=8, n_targets=2):
-    from sklearn.datasets import make_regression
-    x, y = make_regression(n_samples=rows, n_features=n_features, n_informative=n_features // 2 + 1,
-                           n_targets=n_targets, noise=5.0, random_state=seed)
-    y = y.reshape(rows, n_targets)
-    y = (y - y.mean(axis=0)) / y.std(axis=0)
-    # A nonlinear twist so the hidden layers have something to learn.
-    y = y + 0.5 * np.tanh(x[:, :n_targets])
-    return x, y, f"sklearn make_regression ({n_features} features, {n_targets} targets, standardised) plus 0.5 * tanh of the first features"
 
 
 DATA = {"digits": data_digits, "iris": data_iris, "regression": data_regression}
@@ -164,38 +135,6 @@ CASES = [
 ]
 
 
-def make_batches(rows, batch, steps, seed):
-    rng = np.random.default_rng(seed + 1000)
-    out = []
-    order = []
-    while len(out) < steps:
-        if len(order) < batch:
-            order = order + list(rng.permutation(rows))
-        out.append([int(i) for i in order[:batch]])
-        order = order[batch:]
-    return out
-
-
-def make_optimizer(model, opts, no_decay):
-    lr = opts["lr"]
-    wd = opts["weightDecay"]
-    named = list(model.named_parameters())
-    decay_params = [p for n, p in named if n not in no_decay]
-    plain_params = [p for n, p in named if n in no_decay]
-    betas = (opts["beta1"], opts["beta2"])
-    if opts["decay"] == "l2":
-        torch_wd = wd
-        cls = torch.optim.Adam
-    else:
-        torch_wd = wd if opts["decayScale"] == "lr" else wd / lr
-        cls = torch.optim.AdamW
-    groups = [{"params": decay_params, "weight_decay": torch_wd}]
-    if plain_params:
-        groups.append({"params": plain_params, "weight_decay": 0.0})
-    return cls(groups, lr=lr, betas=betas, eps=opts["eps"], amsgrad=opts["amsgrad"],
-               maximize=opts["maximize"])
-
-
 def train(model, x, y, batches, opts, no_decay, multipliers, permute_within=None):
     """Runs the trajectory; returns (losses, final state dict). With
     permute_within (an rng), the rows of each batch are shuffled, which
@@ -229,12 +168,6 @@ def export_onnx(model, x, y):
     onnx.checker.check_model(m)
     names = sorted(i.name for i in m.graph.initializer)
     return data, names
-
-
-def deviation(a, b, floor):
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), floor)))
 
 
 def build(case, check=False):
@@ -310,24 +243,16 @@ def build(case, check=False):
     return fixture, report
 
 
+def describe(fixture, report):
+    losses = fixture["expected"]["losses"]
+    lines = [f"loss {losses[0]:.4f} -> {losses[-1]:.4f}"]
+    for k, (dl, dp) in (report or {}).items():
+        lines.append(f"    {k}: max relative loss deviation {dl:.3e}, parameter deviation {dp:.3e}")
+    return "\n".join(lines)
+
+
 def main():
-    torch.set_num_threads(1)
-    args = sys.argv[1:]
-    check = "--check" in args
-    only = {a for a in args if not a.startswith("--")}
-    total = 0
-    for case in CASES:
-        if only and case["name"] not in only:
-            continue
-        fixture, report = build(case, check)
-        path, size = write_fixture(OUT, fixture["name"], fixture, force_gzip=True)
-        total += size
-        losses = fixture["expected"]["losses"]
-        print(f"{os.path.relpath(path, FIXTURES)}: {size} bytes; loss {losses[0]:.4f} -> {losses[-1]:.4f}")
-        if report:
-            for k, (dl, dp) in report.items():
-                print(f"    {k}: max relative loss deviation {dl:.3e}, parameter deviation {dp:.3e}")
-    print(f"total {total} bytes")
+    generate(CASES, sys.argv[1:], OUT, build, describe)
 
 
 if __name__ == "__main__":

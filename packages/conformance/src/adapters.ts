@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TRAJECTORY_TOLERANCE, deviation, within, worse, NO_DEVIATION, type Deviation, type Tolerance } from './compare';
 import { CORE_MODES, checkCoreFixture, type CoreComparison, type CoreMode } from './core-runner';
-import type { CoreFixture, Dtype, FixtureKind, TrajectoryFixture } from './fixtures';
+import type { CoreFixture, Dtype, FixtureKind, OnnxTrainingFixture, TrajectoryFixture } from './fixtures';
+import type { OnnxTrainingResult } from './ort/onnx-training';
 
 /** What a trajectory adapter returns: the loss of every step and the final parameters. */
 export interface TrajectoryResult {
@@ -27,6 +28,12 @@ export interface TrajectoryAdapter {
    */
   computeDtype?: Dtype;
   run(fixture: TrajectoryFixture): Promise<TrajectoryResult>;
+  /**
+   * Trains an `adamw-onnx-training/1` fixture's ONNX model: gradients at the
+   * initial weights and the trajectory. Adapters that cannot run ONNX
+   * models leave it out, and those fixtures skip them.
+   */
+  runOnnxTraining?(fixture: OnnxTrainingFixture): Promise<OnnxTrainingResult>;
 }
 
 /** The built-in adapter that checks core step fixtures against `@adamw/core`. */
@@ -102,7 +109,11 @@ export function listAdapters(dir: string = ADAPTERS_DIR): string[] {
   return [CORE_ADAPTER_NAME, ...listTrajectoryAdapters(dir)];
 }
 
-/** The kind of fixture an adapter handles. */
+/**
+ * The kind of fixture an adapter handles: `core` for the built-in adapter,
+ * `trajectory` for the others (which may also handle `onnx-training`
+ * fixtures, when they implement `runOnnxTraining`).
+ */
 export function adapterKind(name: string): FixtureKind {
   return name === CORE_ADAPTER_NAME ? 'core' : 'trajectory';
 }

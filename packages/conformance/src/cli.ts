@@ -12,6 +12,7 @@ import {
   CORE_ADAPTER_NAME,
 } from './adapters';
 import { formatDeviation } from './compare';
+import { compareOnnxTraining, onnxTrainingLine } from './compare-training';
 import {
   expandFixturePaths,
   fixtureKind,
@@ -25,8 +26,9 @@ import {
 const USAGE = `Usage: pnpm conformance [--adapter NAME]... [FILE|DIR]...
 
 Checks implementations against the PyTorch fixtures. Core step fixtures run
-through @adamw/core (adapter 'core'); trajectory fixtures through every
-trajectory adapter present in src/adapters/.
+through @adamw/core (adapter 'core'); trajectory fixtures (adamw-trajectory/1)
+through every trajectory adapter present in src/adapters/; whole-model
+fixtures (adamw-onnx-training/1) through those adapters that run ONNX models.
 
   -a, --adapter NAME  only this adapter (repeatable)
   -l, --list          list the adapters and fixtures, then exit
@@ -53,6 +55,17 @@ interface Largest {
   loss: number;
   params: number;
   state: number;
+  grads: number;
+}
+
+/** The adapters among `names` that run ONNX models; one that fails to load stays, so that its error is reported. */
+async function onnxCapable(names: readonly string[], adaptersDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of names) {
+    const adapter = await loadTrajectoryAdapter(name, adaptersDir).catch(() => undefined);
+    if (adapter === undefined || adapter.runOnnxTraining !== undefined) out.push(name);
+  }
+  return out;
 }
 
 function seconds(start: number): string {
@@ -129,26 +142,35 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
   let failures = 0;
   let skipped = 0;
   const largest = new Map<string, Largest>();
-  const note = (key: string, loss: number, params: number, state: number): void => {
-    const l = largest.get(key) ?? { loss: 0, params: 0, state: 0 };
-    largest.set(key, { loss: Math.max(l.loss, loss), params: Math.max(l.params, params), state: Math.max(l.state, state) });
+  const note = (key: string, loss: number, params: number, state: number, grads = 0): void => {
+    const l = largest.get(key) ?? { loss: 0, params: 0, state: 0, grads: 0 };
+    largest.set(key, {
+      loss: Math.max(l.loss, loss),
+      params: Math.max(l.params, params),
+      state: Math.max(l.state, state),
+      grads: Math.max(l.grads, grads),
+    });
   };
 
   for (const { path, fixture } of fixtures) {
     const label = fixtureLabel(path);
     const kind = fixtureKind(fixture);
-    const names =
+    const adapterKindWanted = kind === 'core' ? 'core' : 'trajectory';
+    let names =
       requested !== undefined
-        ? requested.filter((n) => adapterKind(n) === kind)
+        ? requested.filter((n) => adapterKind(n) === adapterKindWanted)
         : kind === 'core'
           ? [CORE_ADAPTER_NAME]
           : trajectoryAdapters;
+    if (kind === 'onnx-training') names = await onnxCapable(names, adaptersDir);
     if (names.length === 0) {
       skipped++;
       const why =
-        requested !== undefined
-          ? `no requested adapter handles ${kind} fixtures`
-          : 'no trajectory adapter present';
+        kind === 'onnx-training'
+          ? `no ${requested !== undefined ? 'requested adapter' : 'adapter present'} runs ONNX models`
+          : requested !== undefined
+            ? `no requested adapter handles ${kind} fixtures`
+            : 'no trajectory adapter present';
       io.out(`SKIP  ${label}: ${why}`);
       continue;
     }
@@ -176,6 +198,19 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
               line += `\n      ${mode}: ${parts}`;
             }
           }
+        } catch (e) {
+          failures++;
+          line = `FAIL  ${label} × ${name}: ${(e as Error).message}`;
+        }
+        io.out(line);
+      } else if (fixture.format === 'adamw-onnx-training/1') {
+        let line: string;
+        try {
+          const adapter = await loadTrajectoryAdapter(name, adaptersDir);
+          const c = compareOnnxTraining(fixture, await adapter.runOnnxTraining!(fixture));
+          if (!c.pass) failures++;
+          note(`${name} onnx-training`, c.loss.maxRel, c.params.worst.maxRel, 0, c.grads.worst.maxRel);
+          line = onnxTrainingLine(label, name, c, seconds(start), values.verbose);
         } catch (e) {
           failures++;
           line = `FAIL  ${label} × ${name}: ${(e as Error).message}`;
@@ -212,11 +247,13 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
 
   if (checks === 0) throw new UsageError('nothing to check: no adapter applies to the given fixtures');
   for (const [key, l] of [...largest].sort(([a], [b]) => a.localeCompare(b))) {
-    const [adapter, dtype] = key.split(' ') as [string, Dtype];
+    const [adapter, dtype] = key.split(' ') as [string, Dtype | 'onnx-training'];
     const parts =
       adapter === CORE_ADAPTER_NAME
         ? `params ${formatDeviation(l.params)}, state ${formatDeviation(l.state)}`
-        : `loss ${formatDeviation(l.loss)}, params ${formatDeviation(l.params)}`;
+        : dtype === 'onnx-training'
+          ? `grads ${formatDeviation(l.grads)}, loss ${formatDeviation(l.loss)}, params ${formatDeviation(l.params)}`
+          : `loss ${formatDeviation(l.loss)}, params ${formatDeviation(l.params)}`;
     io.out(`largest deviation, ${adapter} ${dtype}: ${parts}`);
   }
   io.out(

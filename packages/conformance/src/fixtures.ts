@@ -2,6 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { FixtureFormatError } from './read/fields';
+import { ONNX_TRAINING_FORMAT, readOnnxTrainingFixture, type OnnxTrainingFixture } from './read/onnx-training';
+import { readTrajectoryFixture } from './read/trajectory';
 
 /** The element type of a fixture's arrays. */
 export type Dtype = 'float32' | 'float64';
@@ -134,7 +137,11 @@ export interface MlpModel {
   loss: LossKind;
 }
 
-/** Optimizer of a trajectory, in `@adamw/core`'s names. */
+/**
+ * Optimizer of a trajectory, in `@adamw/core`'s names. The loader fills the
+ * optional fields: `noDecay` defaults to `[]`, `scheduleMultipliers` to 1
+ * for every batch.
+ */
 export interface TrajectoryOptimizer extends CoreAdamWFixtureOptions {
   /** Parameter names trained with weight decay 0. */
   noDecay: string[];
@@ -173,8 +180,11 @@ export interface TrajectoryFixture {
   };
 }
 
-export type Fixture = CoreFixture | TrajectoryFixture;
-export type FixtureKind = 'core' | 'trajectory';
+export type { OnnxTrainingFixture } from './read/onnx-training';
+
+export type Fixture = CoreFixture | TrajectoryFixture | OnnxTrainingFixture;
+/** `core`: adamw-core/1; `trajectory`: adamw-trajectory/1; `onnx-training`: adamw-onnx-training/1. */
+export type FixtureKind = 'core' | 'trajectory' | 'onnx-training';
 
 // ---------------------------------------------------------------------------
 // Loading
@@ -199,15 +209,32 @@ export function readFixtureJson(path: string): unknown {
 
 /** The kind of a parsed fixture, from its `format`. */
 export function fixtureKind(fixture: Fixture): FixtureKind {
-  return fixture.format === 'adamw-core/1' ? 'core' : 'trajectory';
+  if (fixture.format === 'adamw-core/1') return 'core';
+  return fixture.format === ONNX_TRAINING_FORMAT ? 'onnx-training' : 'trajectory';
 }
 
-/** Loads a fixture of either format; throws on an unknown format. */
+/**
+ * Checks parsed JSON of any fixture format and fills the optional fields of
+ * trajectories (see `readTrajectoryFixture`, `readOnnxTrainingFixture`).
+ * Throws on an unknown format, or with the name of a malformed field.
+ */
+export function readFixture(value: unknown, source = 'fixture'): Fixture {
+  const format = value && typeof value === 'object' ? (value as { format?: unknown }).format : undefined;
+  try {
+    if (format === 'adamw-core/1') return value as CoreFixture;
+    if (format === 'adamw-trajectory/1') return readTrajectoryFixture(value);
+    if (format === ONNX_TRAINING_FORMAT) return readOnnxTrainingFixture(value);
+  } catch (e) {
+    // Say which file: `path: trajectory.optimizer.lr: expected a number, ...`.
+    if (e instanceof FixtureFormatError) e.message = `${source}: ${e.message}`;
+    throw e;
+  }
+  throw new Error(`${source}: not a conformance fixture (format ${JSON.stringify(format)})`);
+}
+
+/** Loads a fixture of any format; throws on an unknown format or a malformed field (naming it). */
 export function loadFixture(path: string): Fixture {
-  const value = readFixtureJson(path) as { format?: unknown } | null;
-  const format = value && typeof value === 'object' ? value.format : undefined;
-  if (format === 'adamw-core/1' || format === 'adamw-trajectory/1') return value as Fixture;
-  throw new Error(`${path}: not a conformance fixture (format ${JSON.stringify(format)})`);
+  return readFixture(readFixtureJson(path), path);
 }
 
 export function loadCoreFixture(path: string): CoreFixture {
@@ -224,8 +251,15 @@ export function loadTrajectoryFixture(path: string): TrajectoryFixture {
   return f;
 }
 
+export function loadOnnxTrainingFixture(path: string): OnnxTrainingFixture {
+  const f = loadFixture(path);
+  if (f.format !== ONNX_TRAINING_FORMAT) throw new Error(`${path}: expected an ${ONNX_TRAINING_FORMAT} fixture, got ${f.format}`);
+  return f;
+}
+
+/** Fixture files end in `.json` or `.json.gz`; `*.baseline.json` (speed baselines kept beside them) are not fixtures. */
 function isFixtureFile(name: string): boolean {
-  return name.endsWith('.json') || name.endsWith('.json.gz');
+  return (name.endsWith('.json') || name.endsWith('.json.gz')) && !name.endsWith('.baseline.json');
 }
 
 /** A fixture's name from its file name (`defaults-f32.json.gz` → `defaults-f32`). */
@@ -235,12 +269,13 @@ export function fixtureNameOf(path: string): string {
 
 /**
  * Paths of the committed fixtures, sorted: `core/` first, then
- * `trajectories/`. With `kind`, only that kind.
+ * `trajectories/`, then `onnx/`. With `kind`, only that kind.
  */
 export function listFixtures(kind?: FixtureKind, root: string = FIXTURES_DIR): string[] {
   const dirs: [FixtureKind, string][] = [
     ['core', join(root, 'core')],
     ['trajectory', join(root, 'trajectories')],
+    ['onnx-training', join(root, 'onnx')],
   ];
   const out: string[] = [];
   for (const [k, dir] of dirs) {

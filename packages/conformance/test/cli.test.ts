@@ -55,6 +55,19 @@ describe('conformance CLI', () => {
     expect(r.stdout).toMatch(/worst at step 5 params\[2\]/);
   });
 
+  it('checks a whole-model fixture with the onnxruntime adapter and skips adapters that cannot run ONNX models', () => {
+    const path = join(FIXTURES_DIR, 'onnx', 'embedding-bag-padded-f32.json.gz');
+    const r = cli('--adapter', 'onnxruntime', '--adapter', 'trainer', path);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /^PASS {2}onnx\/embedding-bag-padded-f32 × onnxruntime: grads \S+ \(tolerance 1\.00e-4\), loss \S+ \(tolerance 1\.00e-5\), params \S+ \(tolerance 2\.00e-4\)/m,
+    );
+    expect(r.stdout).toMatch(/^largest deviation, onnxruntime onnx-training: grads \S+, loss \S+, params \S+$/m);
+    const skip = cli('--adapter', 'trainer', path);
+    expect(skip.stdout).toMatch(/^SKIP {2}onnx\/embedding-bag-padded-f32: no requested adapter runs ONNX models/m);
+  });
+
   it('prints usage with --help', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);

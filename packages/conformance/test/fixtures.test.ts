@@ -28,9 +28,9 @@ const coreFiles = listFixtures('core');
 const trajectoryFiles = listFixtures('trajectory');
 
 describe('fixture files', () => {
-  it('lists core fixtures first, then trajectories, all of them', () => {
+  it('lists core fixtures first, then trajectories, then whole models, all of them', () => {
     const all = listFixtures();
-    expect(all).toEqual([...coreFiles, ...trajectoryFiles]);
+    expect(all).toEqual([...coreFiles, ...trajectoryFiles, ...listFixtures('onnx-training')]);
     expect(coreFiles.length).toBeGreaterThanOrEqual(60);
     expect(trajectoryFiles.length).toBeGreaterThanOrEqual(8);
     expect(fixtureLabel(coreFiles[0]!)).toMatch(/^core\//);

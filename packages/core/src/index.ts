@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export type { AdamWOptions, AdamWState, Convention, FloatArray, NonFinitePolicy } from './types.js';
+export type { AdamWOptions, AdamWState, Convention, FloatArray, NonFiniteCheck, NonFinitePolicy } from './types.js';
 export { ADAMW_DEFAULTS, ADAMW_OPTION_KEYS, resolveAdamWOptions, type ResolvedAdamWOptions } from './adamw/options.js';
 export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
 export { adamwReferenceKernel } from './adamw/kernel.js';
@@ -21,17 +21,49 @@ export {
 } from './simd/select.js';
 export { adamwStepInPlaceWith } from './simd/step-with.js';
 export { ADAMW_ARENA_MAX_BYTES, createAdamWArena, type AdamWArena } from './simd/arena.js';
-export { initSGDW, sgdwStep, sgdwStepInPlace, type SGDWOptions, type SGDWState } from './sgdw/sgdw.js';
+export {
+  SGDW_OPTION_KEYS,
+  initSGDW,
+  resolveSGDWOptions,
+  sgdwStep,
+  sgdwStepInPlace,
+  type ResolvedSGDWOptions,
+  type SGDWOptions,
+  type SGDWState,
+} from './sgdw/sgdw.js';
 export {
   DEFAULT_NO_DECAY,
   adamwStepNamed,
+  checkNamePatterns,
   initAdamWNamed,
+  initSGDWNamed,
   matchesAny,
   noDecayRule,
   optionsFor,
+  sgdwStepNamed,
   type NamePattern,
   type ParamRule,
 } from './named.js';
+export {
+  NAMED_OPTIMIZER_CONFIG_KEYS,
+  OPTIMIZER_KINDS,
+  createStepProtocol,
+  describeNonFinite,
+  type NamedOptimizerConfig,
+  type OptimizerKind,
+  type OptionsOf,
+  type ResolvedOptionsOf,
+  type StateOf,
+  type StepProtocol,
+} from './optimizer/protocol.js';
+export {
+  NAMED_OPTIMIZER_FORMAT,
+  createNamedOptimizer,
+  type NamedOptimizer,
+  type NamedOptimizerState,
+  type StepReport,
+} from './optimizer/named-optimizer.js';
+export { warnDeprecated } from './deprecation.js';
 export {
   constantSchedule,
   cosineAnnealing,

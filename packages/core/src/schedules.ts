@@ -1,3 +1,5 @@
+import { checkKnownKeys, optionValue } from './validate.js';
+
 /**
  * A learning-rate multiplier schedule: η as a pure function of the 0-based
  * index of the update. The step size of update `t` is `lr · schedule(t)`, and
@@ -53,22 +55,31 @@ export interface CosineWarmRestartsOptions {
  * annealing.
  */
 export function cosineWarmRestarts(options: CosineWarmRestartsOptions): Schedule {
-  const { period, periodMultiplier = 1, min = 0, max = 1 } = options;
+  checkKnownKeys(options, ['period', 'periodMultiplier', 'min', 'max'], 'cosineWarmRestarts option');
+  const read = (key: keyof CosineWarmRestartsOptions, fallback?: number) => (optionValue(options, key) ?? fallback) as number;
+  const [period, periodMultiplier, min, max] = [read('period'), read('periodMultiplier', 1), read('min', 0), read('max', 1)];
   checkPositiveInteger(period, 'period');
   if (!Number.isInteger(periodMultiplier) || periodMultiplier < 1) {
     throw new RangeError(`periodMultiplier must be an integer >= 1, got ${periodMultiplier}`);
   }
   checkFinite(min, 'min');
   checkFinite(max, 'max');
+  const at = (tCur: number, length: number) => min + ((max - min) * (1 + Math.cos((Math.PI * tCur) / length))) / 2;
   return (t) => {
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
+      throw new RangeError(`cosineWarmRestarts: the step index must be a finite number >= 0, got ${String(t)}`);
+    }
+    // Periods of one length: T_cur = t mod T₀ (exact, whatever t).
+    if (periodMultiplier === 1) return at(t % period, period);
+    // Periods that grow by T_mult ≥ 2: found in O(log t) steps (at most about
+    // a thousand below the largest finite t).
     let start = 0;
     let length = period;
-    // Periods grow geometrically, so this loop runs O(log t) times.
     while (t >= start + length) {
       start += length;
       length *= periodMultiplier;
     }
-    return min + ((max - min) * (1 + Math.cos((Math.PI * (t - start)) / length))) / 2;
+    return at(t - start, length);
   };
 }
 
@@ -95,7 +106,10 @@ export interface NormalizedWeightDecayOptions {
  * The paper's normalised weight decay: λ = λ_norm · √(b / (B·T)), which keeps
  * the best λ_norm stable across batch sizes and run lengths.
  */
-export function normalizedWeightDecay({ lambdaNorm, batchSize, trainSize, epochs }: NormalizedWeightDecayOptions): number {
+export function normalizedWeightDecay(options: NormalizedWeightDecayOptions): number {
+  const keys = ['lambdaNorm', 'batchSize', 'trainSize', 'epochs'] as const;
+  checkKnownKeys(options, keys, 'normalizedWeightDecay option');
+  const [lambdaNorm, batchSize, trainSize, epochs] = keys.map((key) => optionValue(options, key) as number) as [number, number, number, number];
   for (const [name, value] of Object.entries({ lambdaNorm, batchSize, trainSize, epochs })) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (name !== 'lambdaNorm' && value === 0)) {
       throw new RangeError(`${name} must be a ${name === 'lambdaNorm' ? 'non-negative' : 'positive'} finite number, got ${value}`);

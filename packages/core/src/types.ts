@@ -18,6 +18,14 @@ export type Convention = 'torch' | 'optax' | 'keras' | 'huggingface';
 export type NonFinitePolicy = 'propagate' | 'skip' | 'throw';
 
 /**
+ * What `nonFinite: 'skip' | 'throw'` looks at: `'grads'`, the gradients (one
+ * scan of them), or `'result'`, the gradients and every value the step would
+ * write (params, m, v, vMax), computed first on scratch copies, so that
+ * nothing is written when one is NaN or ±Infinity.
+ */
+export type NonFiniteCheck = 'grads' | 'result';
+
+/**
  * Options of one AdamW step. Every field is optional; the defaults are
  * `torch.optim.AdamW`'s.
  *
@@ -34,7 +42,17 @@ export type NonFinitePolicy = 'propagate' | 'skip' | 'throw';
  * ```
  */
 export interface AdamWOptions {
-  /** α, the learning rate. Default `1e-3`. */
+  /**
+   * α, the learning rate. Default `1e-3`.
+   *
+   * Values torch accepts and this library accepts too, with torch's
+   * arithmetic, although they wreck training: lr·η·λ > 1 makes the decay
+   * factor 1 − lr·η·λ negative, which flips the sign of every parameter each
+   * step; `eps: 0` with a zero gradient and zero moments gives 0/0 = NaN;
+   * lr·η so large that it overflows gives ±Infinity and NaN. `nonFinite:
+   * 'throw'` refuses the overflowing scalars, and with `nonFiniteCheck:
+   * 'result'` also the NaN.
+   */
   lr?: number;
   /** β₁, decay rate of the first moment. Default `0.9`. */
   beta1?: number;
@@ -68,9 +86,23 @@ export interface AdamWOptions {
    * `'propagate'` lets NaN/Infinity flow into the parameters, as torch does.
    * `'skip'` leaves parameters and state (the step count too) untouched when
    * any gradient is not finite. `'throw'` throws a `RangeError` and changes
-   * nothing. Default `'propagate'`.
+   * nothing. With `'skip'` or `'throw'`, a step whose scalars are not finite
+   * (lr·η overflowing, 1 − lr·η·λ overflowing; in float32 for Float32Arrays)
+   * throws a `RangeError` naming the scalar and changes nothing: skipping
+   * would skip every step. Default `'propagate'`.
    */
   nonFinite?: NonFinitePolicy;
+  /**
+   * What `'skip'` and `'throw'` check: `'grads'` (the gradients) or
+   * `'result'` (the gradients, and every value the step would write: the
+   * step is computed on scratch copies first, which costs about one more
+   * step, and when any new parameter or moment would be NaN or ±Infinity the
+   * policy applies and nothing is written). `'result'` catches what finite
+   * gradients can still produce: ε = 0 with a zero gradient and zero moments
+   * (0/0), g² overflowing v, a NaN already in the state. Only valid with
+   * `'skip'` or `'throw'`. Default `'grads'`.
+   */
+  nonFiniteCheck?: NonFiniteCheck;
   /** optax's ε_root, added to v̂ inside the square root (optax convention only). Default `0`. */
   epsRoot?: number;
   /** Bias correction of the step size (huggingface convention only; `correct_bias`). Default `true`. */

@@ -5,11 +5,29 @@ export function dtypeOf(a: FloatArray): 'float32' | 'float64' {
   return a instanceof Float32Array ? 'float32' : 'float64';
 }
 
-/** Throws a TypeError unless `a` is a Float32Array or a Float64Array. */
+const typedArrayFill = (Object.getPrototypeOf(Float32Array.prototype) as { fill: (this: FloatArray, value: number) => unknown }).fill;
+
+/**
+ * Throws a TypeError unless `a` is a Float32Array or a Float64Array whose
+ * memory is still there: an array whose buffer was transferred (postMessage,
+ * structuredClone) or shrunk below it reads as empty, and a step on it would
+ * count a step that updated nothing.
+ */
 export function assertFloatArray(a: unknown, name: string): asserts a is FloatArray {
   if (!(a instanceof Float32Array) && !(a instanceof Float64Array)) {
     const got = a === null ? 'null' : typeof a === 'object' ? (a as object).constructor?.name ?? 'object' : typeof a;
     throw new TypeError(`${name} must be a Float32Array or a Float64Array, got ${got}`);
+  }
+  if (a.length === 0) {
+    // Only empty arrays can be detached; %TypedArray%.prototype.fill writes
+    // nothing on them and throws when the memory is gone.
+    try {
+      typedArrayFill.call(a, 0);
+    } catch {
+      throw new TypeError(
+        `${name} is detached or out of bounds: its ArrayBuffer was transferred (postMessage, structuredClone) or resized below it, so it holds no elements`,
+      );
+    }
   }
 }
 
@@ -27,6 +45,24 @@ export function assertSameShape(a: unknown, aName: string, like: FloatArray, lik
   }
 }
 
+/**
+ * The value of option `key`: read once, and refused when it is not an own
+ * enumerable property (see {@link checkKnownKeys}). Absent options read as
+ * undefined, so only the options present cost the extra check.
+ */
+export function optionValue(options: object, key: string): unknown {
+  const value = (options as Record<string, unknown>)[key];
+  if (value !== undefined && !Object.prototype.propertyIsEnumerable.call(options, key)) {
+    if (!Object.hasOwn(options, key)) {
+      throw new TypeError(
+        `option ${key} is inherited through the prototype of the options object; pass options as own properties (for example { ...defaults, ${key} })`,
+      );
+    }
+    throw new TypeError(`option ${key} is not enumerable; pass options as ordinary own properties`);
+  }
+  return value;
+}
+
 /** Checks an optional number option: TypeError for a wrong type, RangeError outside [min, max) / [min, max]. */
 export function checkNumber(
   options: object,
@@ -34,7 +70,7 @@ export function checkNumber(
   fallback: number,
   range: { min?: number; max?: number; maxExclusive?: boolean } = {},
 ): number {
-  const value = (options as Record<string, unknown>)[key];
+  const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'number') {
     throw new TypeError(`option ${key} must be a number, got ${typeof value} (${String(value)})`);
@@ -51,7 +87,7 @@ export function checkNumber(
 
 /** Checks an optional boolean option. */
 export function checkBoolean(options: object, key: string, fallback: boolean): boolean {
-  const value = (options as Record<string, unknown>)[key];
+  const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') {
     throw new TypeError(`option ${key} must be a boolean, got ${typeof value} (${String(value)})`);
@@ -61,7 +97,7 @@ export function checkBoolean(options: object, key: string, fallback: boolean): b
 
 /** Checks an optional string option against its allowed values. */
 export function checkChoice<C extends string>(options: object, key: string, choices: readonly C[], fallback: C): C {
-  const value = (options as Record<string, unknown>)[key];
+  const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'string') {
     throw new TypeError(`option ${key} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${typeof value}`);
@@ -72,15 +108,25 @@ export function checkChoice<C extends string>(options: object, key: string, choi
   return value as C;
 }
 
-/** Rejects keys that are not options (a misspelt `weight_decay` would otherwise be ignored silently). */
+/**
+ * Rejects keys that are not options (a misspelt `weight_decay` would otherwise
+ * be ignored silently). Options are the object's own enumerable properties,
+ * the set that spread, `Object.keys` and JSON see; an option that an ordinary
+ * read would find elsewhere (inherited through a prototype, a getter of a
+ * class, a property added to `Object.prototype`, a non-enumerable property)
+ * is refused by name, when its value is read, rather than used here and
+ * dropped by the next spread.
+ */
 export function checkKnownKeys(options: unknown, known: readonly string[], what: string): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`${what} must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  for (const key of Object.keys(options)) {
+  // for…in lists the enumerable keys, own and inherited.
+  for (const key in options) {
     if (!known.includes(key)) {
-      throw new TypeError(`unknown ${what} field '${key}'; known fields: ${known.join(', ')}`);
+      const inherited = Object.hasOwn(options, key) ? '' : ' (inherited through the prototype of the options object)';
+      throw new TypeError(`unknown ${what} field '${key}'${inherited}; known fields: ${known.join(', ')}`);
     }
   }
 }
@@ -88,7 +134,35 @@ export function checkKnownKeys(options: unknown, known: readonly string[], what:
 /** Checks a step counter: a non-negative integer. */
 export function assertStep(step: unknown, name: string): asserts step is number {
   if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-    throw new RangeError(`${name} must be a non-negative safe integer, got ${String(step)}`);
+    throw new RangeError(`${name} must be a non-negative safe integer, got ${typeof step === 'string' ? JSON.stringify(step) : String(step)}`);
+  }
+}
+
+/**
+ * Checks a step counter that a step is about to advance: below 2^53 − 1, the
+ * last count a number holds exactly (one more could be neither saved nor
+ * stepped again).
+ */
+export function assertCanStep(step: unknown, name: string): asserts step is number {
+  assertStep(step, name);
+  if (step === Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`${name} is 2^53 − 1, the last step count a number holds exactly; no further step can be counted`);
+  }
+}
+
+/**
+ * Sets `state.step` to `t` before a step writes any array: a frozen state, a
+ * read-only `step` or a setter that keeps its own count throw here, while
+ * nothing has been written yet.
+ */
+export function writeStep(state: { step: number }, t: number): void {
+  try {
+    state.step = t;
+  } catch (error) {
+    throw new TypeError(`state.step cannot be written (${(error as Error).message}); nothing was changed`);
+  }
+  if (state.step !== t) {
+    throw new TypeError(`state.step cannot be written: it reads ${String(state.step)} after being set to ${t}; nothing was changed`);
   }
 }
 
@@ -104,18 +178,69 @@ export function firstNonFinite(a: FloatArray): number {
 
 /**
  * Throws a RangeError when two of the named arrays share memory: a step that
- * writes one while reading the other would compute garbage.
+ * writes one while reading the other would compute garbage. `readOnly` names
+ * the arrays the step only reads (see {@link sameSharedMemory}).
  */
-export function assertNoOverlap(arrays: Record<string, FloatArray | undefined>): void {
-  const entries = Object.entries(arrays).filter((e): e is [string, FloatArray] => e[1] !== undefined);
-  for (let i = 0; i < entries.length; i++) {
-    for (let j = i + 1; j < entries.length; j++) {
-      const [aName, a] = entries[i]!;
-      const [bName, b] = entries[j]!;
-      if (a.buffer !== b.buffer) continue;
-      if (a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {
-        throw new RangeError(`${aName} and ${bName} share memory; give each its own array`);
+export function assertNoOverlap(arrays: Record<string, FloatArray | undefined>, readOnly: readonly string[] = []): void {
+  const names = Object.keys(arrays);
+  for (let i = 0; i < names.length; i++) {
+    const a = arrays[names[i]!];
+    if (a === undefined) continue;
+    const aBuffer = a.buffer;
+    const aShared = isSharedBuffer(aBuffer);
+    const aStart = a.byteOffset;
+    const aEnd = aStart + a.byteLength;
+    for (let j = i + 1; j < names.length; j++) {
+      const b = arrays[names[j]!];
+      if (b === undefined) continue;
+      const bBuffer = b.buffer;
+      const one = aBuffer === bBuffer;
+      if (!one && !(aShared && isSharedBuffer(bBuffer))) continue;
+      // Byte ranges that overlap within one memory (or would, if two shared buffers are one).
+      const bStart = b.byteOffset;
+      if (!(aStart < bStart + b.byteLength && bStart < aEnd)) continue;
+      const written = readOnly.includes(names[i]!) ? b : a;
+      if (one || sameSharedMemory(written, written === a ? bBuffer : aBuffer, Math.max(aStart, bStart))) {
+        throw new RangeError(`${names[i]} and ${names[j]} share memory; give each its own array`);
       }
     }
   }
+}
+
+const isSharedBuffer = (buffer: ArrayBufferLike): buffer is SharedArrayBuffer => typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
+
+/** One byte view per shared buffer, for {@link sameSharedMemory} (kept so that a step in steady state allocates nothing). */
+const byteViews = new WeakMap<SharedArrayBuffer, Uint8Array>();
+
+function byteView(buffer: SharedArrayBuffer): Uint8Array {
+  let view = byteViews.get(buffer);
+  if (view === undefined) {
+    view = new Uint8Array(buffer);
+    byteViews.set(buffer, view);
+  }
+  return view;
+}
+
+/**
+ * Whether `other` and the buffer of `a` are two SharedArrayBuffer objects over
+ * one memory (a structured clone of a shared buffer, or a shared WebAssembly
+ * memory before and after it grew, both start at the same address). No
+ * property tells, so the byte at `at` (inside `a` and inside `other`) is
+ * probed: when it reads the same through both, another value is written
+ * through `a` for an instant and read back through `other`, then restored.
+ * The probe writes only into `a`, an array the step is about to write anyway.
+ */
+function sameSharedMemory(a: FloatArray, other: ArrayBufferLike, at: number): boolean {
+  const mine = a.buffer;
+  if (!isSharedBuffer(mine) || !isSharedBuffer(other)) return false;
+  if (at >= mine.byteLength || at >= other.byteLength) return false;
+  const here = byteView(mine);
+  const there = byteView(other);
+  const old = Atomics.load(here, at);
+  if (Atomics.load(there, at) !== old) return false;
+  const probe = old ^ 0xff;
+  Atomics.store(here, at, probe);
+  const seen = Atomics.load(there, at);
+  Atomics.compareExchange(here, at, probe, old);
+  return seen === probe;
 }

@@ -9,6 +9,7 @@ import {
   serializeAdamWState,
   serializeCheckpoint,
   unpackArrays,
+  type Json,
 } from '../src/index.js';
 
 function trainedState(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, amsgrad: boolean) {
@@ -85,5 +86,40 @@ describe('checkpoints and archives', () => {
     const back = unpackArrays(packArrays(archive), 'k');
     expect(back).toEqual(archive);
     expect(Object.is(back.arrays.b![1], -0)).toBe(true);
+  });
+});
+
+describe('names and shapes are checked when saving, so that every file written can be read back', () => {
+  const p = () => new Float32Array([1, 2]);
+  const s = () => initAdamW(p());
+
+  for (const name of ['__proto__', 'constructor', 'prototype']) {
+    it(`a parameter or state named '${name}' is refused with a TypeError naming it`, () => {
+      expect(() => serializeCheckpoint({ params: { [name]: p() }, states: {} })).toThrow(new RegExp(`parameter name '${name}' is reserved`));
+      expect(() => serializeCheckpoint({ params: {}, states: { [name]: s() } })).toThrow(new RegExp(`state name '${name}' is reserved`));
+      expect(() => serializeCheckpoint({ params: {}, states: { [name]: s() } })).toThrow(TypeError);
+    });
+  }
+
+  it("an array named '__proto__' and a '__proto__' key in the metadata are refused", () => {
+    expect(() => packArrays({ kind: 'k', meta: null, arrays: { ['__proto__']: p() } })).toThrow(/array name '__proto__' is reserved/);
+    const meta = JSON.parse('{"a": {"__proto__": 1}}') as Json;
+    expect(() => packArrays({ kind: 'k', meta, arrays: {} })).toThrow(/the metadata holds a key '__proto__'/);
+    expect(() => serializeCheckpoint({ params: {}, states: {}, meta })).toThrow(/the metadata holds a key '__proto__'/);
+  });
+
+  it('moments of another length than each other or than their parameter are refused', () => {
+    const state = s();
+    expect(() => serializeCheckpoint({ params: { w: new Float32Array(3) }, states: { w: state } })).toThrow(/states\['w'\]\.m has length 2 but params\['w'\] has length 3/);
+    expect(() => serializeCheckpoint({ params: {}, states: { w: { ...state, v: new Float32Array(5) } } })).toThrow(/states\['w'\]\.v has length 5 but states\['w'\]\.m has length 2/);
+    expect(() => serializeCheckpoint({ params: {}, states: { w: { step: 1, v: new Float32Array(2) } as never } })).toThrow(/states\['w'\] has v but no m/);
+  });
+
+  it('decoded checkpoints keep their names in records without a prototype', () => {
+    const back = deserializeCheckpoint(serializeCheckpoint({ params: { w: p() }, states: { w: s() } }));
+    expect(Object.getPrototypeOf(back.params)).toBe(null);
+    expect(Object.getPrototypeOf(back.states)).toBe(null);
+    expect(back.params.toString).toBeUndefined();
+    expect(Object.getPrototypeOf(unpackArrays(packArrays({ kind: 'k', meta: null, arrays: { a: p() } })).arrays)).toBe(null);
   });
 });

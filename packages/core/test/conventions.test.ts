@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FRAMEWORK_RULES, zeroSlots } from '@adamw/test-utils';
 import { adamwStepInPlace, initAdamW, type AdamWOptions } from '../src/index.js';
 
 // Worked examples for the conventions that cannot run here (optax, Keras,
@@ -67,39 +68,11 @@ describe('several steps against each published rule', () => {
   const p0 = [0.5, -1.5, 2];
   const grads = [[0.1, -0.2, 0.05], [0.3, 0.1, -0.4], [-0.2, 0.2, 0.1], [0.05, -0.5, 0.3]];
 
+  // The published rules, written out once in @adamw/test-utils.
   function reference(kind: 'optax' | 'keras' | 'huggingface', amsgrad: boolean): number[] {
     const p = [...p0];
-    const m = [0, 0, 0];
-    const v = [0, 0, 0];
-    const vhat = [0, 0, 0];
-    grads.forEach((g, k) => {
-      const t = k + 1;
-      for (let i = 0; i < 3; i++) {
-        if (kind === 'optax') {
-          // scale_by_adam (or scale_by_amsgrad: max of the bias-corrected ν), add_decayed_weights, scale_by_learning_rate
-          m[i] = (1 - b1) * g[i]! + b1 * m[i]!;
-          v[i] = (1 - b2) * g[i]! ** 2 + b2 * v[i]!;
-          const mh = m[i]! / (1 - b1 ** t);
-          let vh = v[i]! / (1 - b2 ** t);
-          if (amsgrad) vh = vhat[i] = Math.max(vhat[i]!, vh);
-          p[i] = p[i]! - lr * (mh / (Math.sqrt(vh) + eps) + wd * p[i]!);
-        } else if (kind === 'keras') {
-          p[i] = p[i]! - p[i]! * wd * lr;
-          const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-          m[i] = m[i]! + (g[i]! - m[i]!) * (1 - b1);
-          v[i] = v[i]! + (g[i]! * g[i]! - v[i]!) * (1 - b2);
-          let vu = v[i]!;
-          if (amsgrad) vu = vhat[i] = Math.max(vhat[i]!, v[i]!);
-          p[i] = p[i]! - (m[i]! * alpha) / (Math.sqrt(vu) + eps);
-        } else {
-          m[i] = m[i]! * b1 + (1 - b1) * g[i]!;
-          v[i] = v[i]! * b2 + (1 - b2) * g[i]! * g[i]!;
-          const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-          p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) + eps);
-          p[i] = p[i]! + -lr * wd * p[i]!;
-        }
-      }
-    });
+    const slots = zeroSlots(p.length);
+    grads.forEach((g, k) => FRAMEWORK_RULES[kind](p, g, slots, k + 1, { lr, beta1: b1, beta2: b2, eps, weightDecay: wd }, 1, amsgrad));
     return p;
   }
 

@@ -9,6 +9,8 @@ import {
   initAdamWNamed,
   matchesAny,
   noDecayRule,
+  initSGDWNamed,
+  sgdwStepNamed,
 } from '../src/index.js';
 
 describe('named parameters', () => {
@@ -46,8 +48,24 @@ describe('named parameters', () => {
   it("'skip' skips every name when any gradient is not finite", () => {
     const params = { a: new Float64Array([1]), b: new Float64Array([2]) };
     const states = initAdamWNamed(params);
-    adamwStepNamed(params, { a: new Float64Array([1]), b: new Float64Array([Infinity]) }, states, { nonFinite: 'skip' });
+    expect(adamwStepNamed(params, { a: new Float64Array([1]), b: new Float64Array([Infinity]) }, states, { nonFinite: 'skip' })).toBe(false);
     expect([params.a[0], params.b[0], states.a!.step, states.b!.step]).toEqual([1, 2, 0, 0]);
+  });
+
+  it('refuses one array under two names (it would be stepped twice) and overlapping views, before writing', () => {
+    const shared = new Float32Array([1, 2]);
+    const params = { a: shared, b: shared };
+    const states = initAdamWNamed(params);
+    expect(() => adamwStepNamed(params, { a: new Float32Array(2), b: new Float32Array(2) }, states)).toThrow(/params\['a'\] and params\['b'\] share memory/);
+    const buffer = new Float64Array(4);
+    const views = { x: buffer.subarray(0, 3), y: buffer.subarray(2, 4) };
+    const g = { x: new Float64Array(3), y: new Float64Array(2) };
+    expect(() => adamwStepNamed(views, g, initAdamWNamed(views))).toThrow(/params\['x'\] and params\['y'\] share memory/);
+    const oneGrad = new Float64Array(1);
+    const p2 = { a: new Float64Array(1), b: new Float64Array(1) };
+    expect(() => sgdwStepNamed(p2, { a: oneGrad, b: oneGrad }, initSGDWNamed(p2))).toThrow(/grads\['a'\] and grads\['b'\] share memory/);
+    expect([shared[0], states.a!.step]).toEqual([1, 0]);
+    expect(() => matchesAny('x', 5 as never)).toThrow(/pattern must be a name pattern/);
   });
 });
 

@@ -192,7 +192,7 @@ describe('createParallelAdamW options and lifetime', () => {
   it('validates its options', async () => {
     await expect(createParallelAdamW({ workers: -1 })).rejects.toThrow(/option workers must be an integer in \[0, 256\]/);
     await expect(createParallelAdamW({ workers: 1.5 })).rejects.toThrow(/option workers/);
-    await expect(createParallelAdamW({ threads: 2 } as never)).rejects.toThrow(/unknown parallel AdamW option 'threads'/);
+    await expect(createParallelAdamW({ threads: 2 } as never)).rejects.toThrow(/unknown parallel AdamW option field 'threads'/);
   });
 
   it('works with no workers (the calling thread alone) and refuses steps once closed', async () => {

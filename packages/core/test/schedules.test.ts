@@ -39,3 +39,39 @@ describe('schedules', () => {
     expect(() => normalizedWeightDecay({ lambdaNorm: 1, batchSize: 0, trainSize: 1, epochs: 1 })).toThrow(/batchSize must be a positive/);
   });
 });
+
+describe('cosine with warm restarts far into training', () => {
+  it('an index of 2^40 and of 2^53 − 1 returns at once (no loop over periods) with T_cur = t mod T₀', () => {
+    expect(cosineWarmRestarts({ period: 1 })(2 ** 40)).toBe(1);
+    const t = Number.MAX_SAFE_INTEGER;
+    const s = cosineWarmRestarts({ period: 3, min: 0.1 });
+    const tCur = Number(BigInt(t) % 3n);
+    expect(s(t)).toBe(0.1 + ((1 - 0.1) * (1 + Math.cos((Math.PI * tCur) / 3))) / 2);
+    expect(cosineAnnealing(1000)(2 ** 40)).toBe(0);
+  });
+
+  it('with a growing period the same index lands where the periods T₀·T_multⁱ put it', () => {
+    // T₀ = 5, T_mult = 3: periods start at 5·(3ⁱ − 1)/2.
+    const s = cosineWarmRestarts({ period: 5, periodMultiplier: 3 });
+    const i = 30;
+    const start = (5 * (3 ** i - 1)) / 2;
+    const length = 5 * 3 ** i;
+    expect(s(start)).toBe(1);
+    expect(s(start + length / 2)).toBeCloseTo(0.5, 12);
+    expect(s(start - 1)).toBeCloseTo((1 + Math.cos((Math.PI * (length / 3 - 1)) / (length / 3))) / 2, 12);
+  });
+
+  it('a fractional index (torch steps epochs fractionally) is t mod T₀ as well', () => {
+    const s = cosineWarmRestarts({ period: 4 });
+    expect(s(9.5)).toBe((1 + Math.cos((Math.PI * 1.5) / 4)) / 2);
+  });
+
+  it('an index that is negative, NaN or infinite is refused instead of looping or returning NaN', () => {
+    for (const periodMultiplier of [1, 2]) {
+      const s = cosineWarmRestarts({ period: 4, periodMultiplier });
+      for (const t of [-1, Number.NaN, Infinity, -Infinity]) {
+        expect(() => s(t), String(t)).toThrow(/cosineWarmRestarts: the step index must be a finite number >= 0, got/);
+      }
+    }
+  });
+});

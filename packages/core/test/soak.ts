@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { loopYielding } from '@adamw/test-utils';
 import {
   adamwStep,
   adamwStepInPlace,
@@ -114,7 +115,7 @@ export interface SoakReport {
  * Runs `steps` AdamW steps four ways in lockstep and throws at the first
  * checkpoint where they disagree, or where anything is not finite.
  */
-export function runSoak({ steps, checkEvery, n = 16, dtype }: SoakOptions): SoakReport {
+export async function runSoak({ steps, checkEvery, n = 16, dtype }: SoakOptions): Promise<SoakReport> {
   const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
   const schedule = cosineWarmRestarts({ period: 5000, periodMultiplier: 2, min: 0.1 });
   const start: FloatArray = Ctor.from(Array.from({ length: n }, (_, i) => Math.cos(i)));
@@ -133,7 +134,8 @@ export function runSoak({ steps, checkEvery, n = 16, dtype }: SoakOptions): Soak
   let torchDifference = 0;
   const began = performance.now();
 
-  for (let t = 1; t <= steps; t++) {
+  await loopYielding(steps, (k) => {
+    const t = k + 1;
     for (let i = 0; i < n; i++) grads[i] = gradientAt(t, i, inPlace[i]!);
     const options = { ...SOAK_OPTIONS, scheduleMultiplier: schedule(t - 1) };
     adamwStepInPlace(inPlace, grads, inPlaceState, options);
@@ -141,7 +143,7 @@ export function runSoak({ steps, checkEvery, n = 16, dtype }: SoakOptions): Soak
     adamwStepInPlace(resumed.params, grads, resumed.state, options);
     if (dtype === 'float64') torchAdamW64(ref.p, grads as Float64Array, ref.m, ref.v, ref.vMax, t, options.scheduleMultiplier);
 
-    if (t % checkEvery !== 0 && t !== steps) continue;
+    if (t % checkEvery !== 0 && t !== steps) return;
     checkpoints++;
     const where = `${dtype} soak, step ${t}`;
     if (inPlaceState.step !== t || pure.state.step !== t || resumed.state.step !== t) {
@@ -180,7 +182,7 @@ export function runSoak({ steps, checkEvery, n = 16, dtype }: SoakOptions): Soak
       if (heapAtFirst === undefined) heapAtFirst = heap;
       else heapGrowth = heap - heapAtFirst;
     }
-  }
+  });
   const report: SoakReport = { steps, dtype, checkpoints, maxAbsParam, seconds: (performance.now() - began) / 1000 };
   if (heapGrowth !== undefined) report.heapGrowth = heapGrowth;
   if (dtype === 'float64') report.torchDifference = torchDifference;
@@ -210,7 +212,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   const steps = count('steps', 1_000_000);
   const checkEvery = count('check-every', 10_000);
   for (const dtype of ['float64', 'float32'] as const) {
-    const r = runSoak({ steps, checkEvery, dtype });
+    const r = await runSoak({ steps, checkEvery, dtype });
     const heap = r.heapGrowth === undefined ? 'heap not measured' : `heap growth ${(r.heapGrowth / 1024).toFixed(0)} KiB`;
     const torch = r.torchDifference === undefined ? '' : `, torch transcription within ${r.torchDifference.toExponential(1)}`;
     console.log(`${dtype}: ${r.steps} steps, ${r.checkpoints} checkpoints agree bit for bit${torch}, max |x| ${r.maxAbsParam.toFixed(3)}, ${heap}, ${r.seconds.toFixed(1)} s`);

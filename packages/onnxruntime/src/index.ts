@@ -1,7 +1,7 @@
 /**
  * `@adamw/onnxruntime`: train ONNX models with the stock `onnxruntime-node`
  * InferenceSession. The backward pass is written out of standard ONNX
- * operators ({@link buildTrainingModel}), ONNX Runtime runs forward and
+ * operators ({@link buildTraining}, {@link buildTrainingBytes}), ONNX Runtime runs forward and
  * backward in one `session.run`, and `@adamw/core`'s AdamW step updates the
  * parameters in place ({@link createOrtTrainer}).
  *
@@ -9,13 +9,15 @@
  */
 export {
   buildTraining,
+  buildTrainingBytes,
   buildTrainingModel,
   type ModelInput,
   type TrainableParameter,
   type TrainingModel,
   type TrainingModelOptions,
 } from './autodiff/build.js';
-export { DIFFERENTIABLE_OPERATORS } from './autodiff/rules/index.js';
+export type { BatchStatistics } from './autodiff/context.js';
+export { DIFFERENTIABLE_OPERATORS, NON_DIFFERENTIABLE_OPERATORS } from './autodiff/rules/index.js';
 export {
   createOrtTrainer,
   type OrtModule,
@@ -29,3 +31,4 @@ export { CHECKPOINT_FORMAT } from './trainer/checkpoint.js';
 export type { Dim } from './graph/values.js';
 export type { FloatDataType } from './proto/tensor.js';
 export { DataType } from './proto/types.js';
+export { readInitializers } from './trainer/initializers.js';

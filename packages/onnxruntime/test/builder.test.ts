@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { buildTraining, buildTrainingModel, DIFFERENTIABLE_OPERATORS } from '../src/index.js';
+import { buildTraining, buildTrainingBytes, buildTrainingModel, DIFFERENTIABLE_OPERATORS } from '../src/index.js';
 import { decodeModel, encodeModel } from '../src/proto/codec.js';
 import { AttributeType } from '../src/proto/types.js';
 import { makeModel, type ModelSpec } from './helpers/onnx.js';
@@ -37,7 +37,7 @@ function expectUnchangedAfter(bytes: Uint8Array, f: () => unknown): void {
   expect(bytes).toEqual(copy);
 }
 
-describe('buildTrainingModel', () => {
+describe('buildTraining', () => {
   it('turns parameters into inputs and adds <name>_grad outputs, in order', async () => {
     const t = buildTraining(makeModel(mlpSpec()));
     expect(t.loss).toBe('loss');
@@ -147,22 +147,22 @@ describe('buildTrainingModel', () => {
   });
 });
 
-describe('buildTrainingModel rejects bad input with errors that name the culprit, changing nothing', () => {
+describe('buildTraining rejects bad input with errors that name the culprit, changing nothing', () => {
   it('a loss that is not a scalar', () => {
     const spec = mlpSpec();
     spec.nodes[3] = { op: 'ReduceMean', inputs: ['sq'], outputs: ['loss'], attrs: { axes: [0], keepdims: 0 } };
     spec.outputs = [{ name: 'loss', type: 'float32', dims: [2] }];
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/loss 'loss' has shape \[2\]; a loss must be a scalar/);
-    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
+    expect(() => buildTrainingBytes(bytes)).toThrow(/loss 'loss' has shape \[2\]; a loss must be a scalar/);
+    expectUnchangedAfter(bytes, () => buildTrainingBytes(bytes));
   });
 
   it('several outputs and no loss named, and a loss that does not exist', () => {
     const spec = mlpSpec();
     spec.outputs.push({ name: 'y', type: 'float32', dims: ['batch', 2] });
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/2 outputs \(loss, y\); say which one is the loss/);
-    expect(() => buildTrainingModel(bytes, { loss: 'nope' })).toThrow(/loss 'nope' is not computed by any node/);
+    expect(() => buildTrainingBytes(bytes)).toThrow(/2 outputs \(loss, y\); say which one is the loss/);
+    expect(() => buildTrainingBytes(bytes, { loss: 'nope' })).toThrow(/loss 'nope' is not computed by any node/);
     expect(buildTraining(bytes, { loss: 'loss' }).loss).toBe('loss');
   });
 
@@ -170,54 +170,54 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
     const spec = mlpSpec();
     spec.initializers!.push({ name: 'count', type: 'int64', dims: [1], values: [3] });
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes, { trainable: ['W', 'Wx'] })).toThrow(/trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/);
-    expect(() => buildTrainingModel(bytes, { trainable: ['x'] })).toThrow(/'x' is not an initializer.*graph input/);
-    expect(() => buildTrainingModel(bytes, { trainable: ['count'] })).toThrow(/trainable parameter 'count' is INT64; only FLOAT and DOUBLE/);
-    expect(() => buildTrainingModel(bytes, { trainable: ['W', 'W'] })).toThrow(/'W' is listed twice/);
-    expect(() => buildTrainingModel(bytes, { trainable: [] })).toThrow(/options.trainable is empty/);
-    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes, { trainable: ['count'] }));
+    expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'Wx'] })).toThrow(/trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['x'] })).toThrow(/'x' is not an initializer.*graph input/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['count'] })).toThrow(/trainable parameter 'count' is INT64; only FLOAT and DOUBLE/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'W'] })).toThrow(/'W' is listed twice/);
+    expect(() => buildTrainingBytes(bytes, { trainable: [] })).toThrow(/options.trainable is empty/);
+    expectUnchangedAfter(bytes, () => buildTrainingBytes(bytes, { trainable: ['count'] }));
   });
 
   it('an operator without a gradient rule between a parameter and the loss, naming operator and node', () => {
     const spec = mlpSpec();
-    spec.nodes.splice(1, 0, { op: 'Sin', inputs: ['y'], outputs: ['ys'], name: 'wobble' });
+    spec.nodes.splice(1, 0, { op: 'Mish', inputs: ['y'], outputs: ['ys'], name: 'wobble' });
     spec.nodes[2]!.inputs = ['ys', 't'];
     const bytes = makeModel(spec);
-    expect(() => buildTrainingModel(bytes)).toThrow(/no gradient rule for operator Sin \(Sin node 'wobble'\)/);
-    expectUnchangedAfter(bytes, () => buildTrainingModel(bytes));
+    expect(() => buildTrainingBytes(bytes)).toThrow(/no gradient rule for operator Mish \(Mish node 'wobble'\)/);
+    expectUnchangedAfter(bytes, () => buildTrainingBytes(bytes));
   });
 
   it('an operator of another domain on the path', () => {
     const spec = mlpSpec();
     spec.nodes.splice(1, 0, { op: 'Gelu', domain: 'com.microsoft', inputs: ['y'], outputs: ['yg'], name: 'act' });
     spec.nodes[2]!.inputs = ['yg', 't'];
-    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/operator com\.microsoft\.Gelu \(Gelu node 'act'\)/);
+    expect(() => buildTrainingBytes(makeModel(spec))).toThrow(/operator com\.microsoft\.Gelu \(Gelu node 'act'\)/);
   });
 
   it('accepts operators without rules off the gradient path', () => {
     const spec = mlpSpec();
-    // the target goes through Sin: no parameter is involved, so no gradient is needed
-    spec.nodes.unshift({ op: 'Sin', inputs: ['t0'], outputs: ['t'] });
+    // the target goes through Mish: no parameter is involved, so no gradient is needed
+    spec.nodes.unshift({ op: 'Mish', inputs: ['t0'], outputs: ['t'] });
     spec.inputs = [spec.inputs![0]!, { name: 't0', type: 'float32', dims: ['batch', 2] }];
     expect(buildTraining(makeModel(spec)).parameters).toHaveLength(2);
   });
 
   it('an opset older than 13, bytes that are not a model, unknown options', () => {
-    expect(() => buildTrainingModel(makeModel(mlpSpec({ opset: 12 })))).toThrow(/opset 12; gradients are written for opset 13 or newer/);
-    expect(() => buildTrainingModel(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model/);
-    expect(() => buildTrainingModel('model.onnx' as never)).toThrow(/must be a Uint8Array/);
-    expect(() => buildTrainingModel(makeModel(mlpSpec()), { trainables: ['W'] } as never)).toThrow(/unknown option 'trainables'/);
+    expect(() => buildTrainingBytes(makeModel(mlpSpec({ opset: 12 })))).toThrow(/opset 12; gradients are written for opset 13 or newer/);
+    expect(() => buildTrainingBytes(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model/);
+    expect(() => buildTrainingBytes('model.onnx' as never)).toThrow(/must be a Uint8Array/);
+    expect(() => buildTrainingBytes(makeModel(mlpSpec()), { trainables: ['W'] } as never)).toThrow(/unknown option 'trainables'/);
   });
 
   it('a loss that is not float, and a value already named like a gradient output', () => {
     const spec = mlpSpec();
     spec.nodes.push({ op: 'Cast', inputs: ['loss'], outputs: ['iloss'], attrs: { to: 7 } });
     spec.outputs = [{ name: 'iloss', type: 'int64', dims: [] }];
-    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/loss 'iloss' is INT64; a loss must be FLOAT or DOUBLE/);
+    expect(() => buildTrainingBytes(makeModel(spec))).toThrow(/loss 'iloss' is INT64; a loss must be FLOAT or DOUBLE/);
     const clash = mlpSpec();
     clash.nodes[1] = { op: 'Sub', inputs: ['y', 't'], outputs: ['W_grad'] };
     clash.nodes[2] = { op: 'Mul', inputs: ['W_grad', 'W_grad'], outputs: ['sq'] };
-    expect(() => buildTrainingModel(makeModel(clash))).toThrow(/already has a value named 'W_grad'/);
+    expect(() => buildTrainingBytes(makeModel(clash))).toThrow(/already has a value named 'W_grad'/);
   });
 
   it('a parameter read inside a subgraph (If branch), which has no gradient rule', () => {
@@ -235,7 +235,7 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
       { name: 'then_branch', type: AttributeType.GRAPH, g: body('then_out', 'Add') },
       { name: 'else_branch', type: AttributeType.GRAPH, g: body('else_out', 'Sub') },
     ];
-    expect(() => buildTrainingModel(encodeModel(m))).toThrow(/no gradient rule for operator If \(If node 'branch'\)/);
+    expect(() => buildTrainingBytes(encodeModel(m))).toThrow(/no gradient rule for operator If \(If node 'branch'\)/);
   });
 
   it('a model that also lists its initializers as graph inputs (keep_initializers_as_inputs)', async () => {
@@ -258,6 +258,107 @@ describe('buildTrainingModel rejects bad input with errors that name the culprit
       initializers: [{ name: 'W', type: 'float32', dims: [2, 2], values: [1, 2, 3, 4] }],
       outputs: [{ name: 'loss', type: 'float32', dims: [] }],
     };
-    expect(() => buildTrainingModel(makeModel(spec))).toThrow(/MatMul node 'mm': the rank of 'x' is unknown/);
+    expect(() => buildTrainingBytes(makeModel(spec))).toThrow(/MatMul node 'mm': the rank of 'x' is unknown/);
+  });
+});
+
+describe('buildTrainingBytes', () => {
+  it('returns the bytes buildTraining builds; buildTrainingModel, its former name, returns the same', () => {
+    const bytes = makeModel(mlpSpec());
+    expect(buildTrainingBytes(bytes)).toEqual(buildTraining(bytes).model);
+    expect(buildTrainingModel(bytes)).toEqual(buildTrainingBytes(bytes));
+  });
+});
+
+describe('operators whose form changes with the opset, and subgraphs', () => {
+  /** Σ BatchNorm(table[ids]) in opset 13's five-output training form: Gather's gradient raises the opset to 16. */
+  function batchNormAfterGather(): Uint8Array {
+    return makeModel({
+      opset: 13,
+      nodes: [
+        { op: 'Gather', inputs: ['table', 'ids'], outputs: ['e'] },
+        { op: 'BatchNormalization', inputs: ['e', 'scale', 'bias', 'mean', 'var'], outputs: ['y', 'm1', 'v1', 'sm', 'sv'], name: 'bn' },
+        { op: 'ReduceSum', inputs: ['y'], outputs: ['s'], attrs: { keepdims: 0 } },
+        { op: 'Mul', inputs: ['s', 's'], outputs: ['loss'] },
+      ],
+      inputs: [{ name: 'ids', type: 'int64', dims: [4] }],
+      initializers: [
+        { name: 'table', type: 'float32', dims: [5, 2], values: [0.1, -0.2, 0.3, 0.9, -0.5, 0.6, 0.7, -0.8, 0.2, 0.4] },
+        { name: 'scale', type: 'float32', dims: [2], values: [1.5, 0.5] },
+        { name: 'bias', type: 'float32', dims: [2], values: [0.1, -0.1] },
+        { name: 'mean', type: 'float32', dims: [2], values: [0, 0] },
+        { name: 'var', type: 'float32', dims: [2], values: [1, 1] },
+      ],
+      outputs: [{ name: 'loss', type: 'float32', dims: [] }],
+    });
+  }
+
+  it('rewrites opset 13\'s training-mode BatchNormalization for opset 16 (training_mode, three outputs)', async () => {
+    const t = buildTraining(batchNormAfterGather(), { trainable: ['table', 'scale'] });
+    expect(t.opset).toBe(16);
+    const bn = decodeModel(t.model).graph!.node!.find((n) => n.name === 'bn')!;
+    expect(bn.output).toEqual(['y', 'm1', 'v1']);
+    expect(bn.attribute!.find((a) => a.name === 'training_mode')?.i).toBe(1);
+    const session = await ort.InferenceSession.create(t.model);
+    const out = await session.run({
+      ids: new ort.Tensor('int64', BigInt64Array.from([0n, 2n, 2n, 4n]), [4]),
+      table: new ort.Tensor('float32', t.parameters[0]!.initial, [5, 2]),
+      scale: new ort.Tensor('float32', t.parameters[1]!.initial, [2]),
+    });
+    expect(out['table_grad']!.dims).toEqual([5, 2]);
+    await session.release();
+  });
+
+  it('refuses the rewrite when opset 13\'s saved statistics are read', () => {
+    const m = decodeModel(batchNormAfterGather());
+    m.graph!.output!.push({ name: 'sm', type: { tensorType: { elemType: 1 } } });
+    expect(() => buildTraining(encodeModel(m), { loss: 'loss', trainable: ['table'] })).toThrow(/BatchNormalization node 'bn': its saved_mean\/saved_var outputs are used/);
+  });
+
+  /** A Loop over `count` iterations whose body reads `W`, with a loop-carried sum or an unsupported operator. */
+  function loopModel(carried: boolean, bodyOp = 'Mul'): Uint8Array {
+    const m = decodeModel(
+      makeModel({
+        nodes: [{ op: 'Loop', inputs: carried ? ['count', 'yes', 'zero'] : ['count', 'yes'], outputs: carried ? ['final', 'rows'] : ['rows'], name: 'loop' }],
+        initializers: [
+          { name: 'W', type: 'float32', dims: [3], values: [1, 2, 3] },
+          { name: 'count', type: 'int64', dims: [], values: [2] },
+          { name: 'yes', type: 'bool', dims: [], values: [1] },
+          { name: 'zero', type: 'float32', dims: [3], values: [0, 0, 0] },
+        ],
+        outputs: [{ name: 'rows', type: 'float32' }],
+      }),
+    );
+    const vi = (name: string, elemType: number) => ({ name, type: { tensorType: { elemType, ...(elemType === 1 ? {} : { shape: { dim: [] } }) } } });
+    const nodes = [{ input: ['W', 'W'], output: ['row'], opType: bodyOp, name: 'inner' }, { input: ['cond'], output: ['cond_out'], opType: 'Identity' }];
+    if (carried) nodes.push({ input: ['acc', 'row'], output: ['acc_out'], opType: 'Add', name: 'carry' });
+    m.graph!.node![0]!.attribute = [
+      {
+        name: 'body',
+        type: AttributeType.GRAPH,
+        g: {
+          name: 'body',
+          node: nodes,
+          input: [vi('i', 7), vi('cond', 9), ...(carried ? [vi('acc', 1)] : [])],
+          output: [vi('cond_out', 9), ...(carried ? [vi('acc_out', 1)] : []), vi('row', 1)],
+        },
+      },
+    ];
+    m.graph!.node!.push({ input: ['rows'], output: ['loss'], opType: 'ReduceSum', attribute: [{ name: 'keepdims', type: AttributeType.INT, i: 0 }] });
+    m.graph!.output = [{ name: 'loss', type: { tensorType: { elemType: 1, shape: { dim: [] } } } }];
+    return encodeModel(m);
+  }
+
+  it('differentiates a Loop through its scan outputs: Σ over 2 iterations of W ⊙ W gives 4·W', async () => {
+    const t = buildTraining(loopModel(false), { trainable: ['W'] });
+    const session = await ort.InferenceSession.create(t.model);
+    const out = await session.run({ W: new ort.Tensor('float32', Float32Array.from([1, 2, 3]), [3]) });
+    expect(Array.from(out['W_grad']!.data as Float32Array)).toEqual([4, 8, 12]);
+    await session.release();
+  });
+
+  it('names what a Loop gradient cannot do: loop-carried values, unsupported operators in the body', () => {
+    expect(() => buildTraining(loopModel(true), { loss: 'loss', trainable: ['W'] })).toThrow(/Loop node 'loop': the gradient needs a body without loop-carried values/);
+    expect(() => buildTraining(loopModel(false, 'Mish'), { trainable: ['W'] })).toThrow(/Loop node 'loop': no gradient rule for operator Mish \(Mish node/);
   });
 });

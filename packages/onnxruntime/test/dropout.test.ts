@@ -10,13 +10,13 @@ const x0 = randoms(rand, N, 0.5, 1.5);
 const r = randoms(rand, N, -1, 1);
 
 /** loss = Σ R ⊙ Dropout(x ⊙ s), with x a trained parameter and s fed. */
-function dropoutModel(mode: 'train' | 'eval' | 'input'): Uint8Array {
+function dropoutModel(mode: 'train' | 'eval' | 'input', seeded = true): Uint8Array {
   const inputs = [{ name: 's', type: 'float32' as const, dims: [N] }];
   if (mode === 'input') inputs.push({ name: 'training', type: 'bool' as never, dims: [] });
   return makeModel({
     nodes: [
       { op: 'Mul', inputs: ['x', 's'], outputs: ['xs'] },
-      { op: 'Dropout', inputs: ['xs', 'ratio', mode === 'input' ? 'training' : 'mode'], outputs: ['d'], attrs: { seed: 7 } },
+      { op: 'Dropout', inputs: ['xs', 'ratio', mode === 'input' ? 'training' : 'mode'], outputs: ['d'], attrs: seeded ? { seed: 7 } : {} },
       { op: 'Mul', inputs: ['d', 'R'], outputs: ['w'] },
       { op: 'ReduceSum', inputs: ['w'], outputs: ['loss'], attrs: { keepdims: 0 } },
     ],
@@ -113,5 +113,31 @@ describe('Dropout', () => {
     await evalSession.release();
     await kept.release();
     await trainer.release();
+  });
+});
+
+describe('Dropout with the build\'s seed', () => {
+  async function masks(model: Uint8Array, options: { seed?: number }, runs: number): Promise<string[]> {
+    const t = buildTraining(model, { trainable: ['x'], ...options });
+    const session = await ort.InferenceSession.create(t.model);
+    const s = new ort.Tensor('float32', new Float32Array(N).fill(1), [N]);
+    const out: string[] = [];
+    for (let i = 0; i < runs; i++) {
+      const o = await session.run({ s, x: new ort.Tensor('float32', Float32Array.from(x0), [N]) });
+      out.push(Array.from(o[t.dropoutMasks[0]!]!.data as Uint8Array).join(''));
+    }
+    await session.release();
+    return out;
+  }
+
+  it('draws the same sequence of masks in every session, another for another seed; a Dropout\'s own seed is kept', async () => {
+    const model = dropoutModel('train', false);
+    const a = await masks(model, { seed: 11 }, 3);
+    expect(new Set(a).size).toBe(3);
+    expect(await masks(model, { seed: 11 }, 3)).toEqual(a);
+    expect(await masks(model, { seed: 12 }, 3)).not.toEqual(a);
+    // the node's seed attribute (7) wins over the option
+    expect(await masks(dropoutModel('train'), { seed: 11 }, 2)).toEqual(await masks(dropoutModel('train'), {}, 2));
+    expect(() => buildTraining(model, { seed: 1.5 })).toThrow(/options.seed must be an integer/);
   });
 });

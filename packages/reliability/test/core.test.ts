@@ -1,6 +1,6 @@
 // @adamw/core's codec and step under faults: every single-bit flip and every
-// truncation of a state or checkpoint is refused, and a run resumed from bytes
-// continues bit for bit.
+// truncation of a state or checkpoint is refused, a run resumed from bytes
+// continues bit for bit, and calls that once never returned do.
 import {
   adamwStepInPlace,
   adamwStepInPlaceWith,
@@ -15,7 +15,7 @@ import {
 } from '@adamw/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { acceptedCorruptions, prng } from '../src/index.js';
+import { acceptedCorruptions, prng, spawnTs } from '../src/index.js';
 
 const CLEAR = /corrupt|truncated|checksum|not an adamw archive|unsupported adamw archive version|over-long|holds '/;
 
@@ -133,5 +133,38 @@ describe('core concurrency: the WebAssembly kernel keeps one module memory for t
     const alone = run('scalar', false);
     expect(run('auto', true)).toEqual(alone);
     expect(run('auto', false)).toEqual(alone);
+  });
+});
+
+/** Runs a child script and returns its output, or fails when it has not finished within `ms` (the child is killed). */
+function outputWithin(script: string, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTs(script);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not finish within ${ms} ms; it printed:\n${stdout}`));
+    }, ms);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${script} exited with code ${code}:\n${stderr}`));
+    });
+  });
+}
+
+describe('core calls that once never returned', () => {
+  it('cosineWarmRestarts at index 2^40 and 2^53 − 1 returns its value, and at an infinite index refuses it', async () => {
+    const lines = (await outputWithin('test/children/core-schedule-index.ts', 30_000)).trim().split('\n');
+    expect(lines).toEqual([
+      'period 1 at 2^40: value 1',
+      `period 7 at 2^53 - 1: value ${(1 + Math.cos((Math.PI * Number(BigInt(Number.MAX_SAFE_INTEGER) % 7n)) / 7)) / 2}`,
+      `annealing over 2^52 at 2^52 - 1: value ${(1 + Math.cos((Math.PI * (2 ** 52 - 1)) / 2 ** 52)) / 2}`,
+      'period 1 at Infinity: error cosineWarmRestarts: the step index must be a finite number >= 0, got Infinity',
+      'period 2, multiplier 2 at Infinity: error cosineWarmRestarts: the step index must be a finite number >= 0, got Infinity',
+    ]);
   });
 });

@@ -26,7 +26,7 @@ const OPTIONS: TrainerOptions = {
   optimizer: { kind: 'adamw', options: { lr: 5e-3, weightDecay: 0.05, amsgrad: true } },
   batchSize: 8,
   schedule: linearWarmup(5, cosineAnnealing(60, 0.1)),
-  clipNorm: 1,
+  clipGlobalNorm: 1,
   seed: 3,
 };
 

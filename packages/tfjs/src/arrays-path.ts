@@ -58,7 +58,6 @@ export function updateOnHost(
   grads: HostValues[],
   states: readonly SlotState[],
   options: readonly ResolvedAdamWOptions[],
-  scheduleMultiplier: number,
   clipGlobalNorm: number | undefined,
   inPlace: boolean,
 ): void {
@@ -86,7 +85,7 @@ export function updateOnHost(
     const g = gradArrays[k]!;
     const coreState: AdamWState<Float32Array> = { step: state.step, m: host.m, v: host.v };
     if (host.vMax !== undefined) coreState.vMax = host.vMax;
-    adamwStepInPlace(params, g, coreState, { ...options[k]!, scheduleMultiplier, nonFinite: 'propagate' });
+    adamwStepInPlace(params, g, coreState, options[k]!);
     state.step = coreState.step;
     if (own === undefined) tf.tidy(() => variable.assign(tf.tensor(params, variable.shape, 'float32')));
   }

@@ -90,7 +90,6 @@ export function updateWithOps(
   entries: readonly GradientEntry[],
   states: readonly SlotState[],
   options: readonly ResolvedAdamWOptions[],
-  scheduleMultiplier: number,
   clipGlobalNorm: number | undefined,
 ): void {
   tf.tidy(() => {
@@ -100,7 +99,7 @@ export function updateWithOps(
       const state = states[k]!;
       const d = state.device!;
       const t = state.step + 1;
-      const next = updateTensors({ ...options[k]!, scheduleMultiplier }, t, variable, grads[k]!, d.m, d.v, d.vMax);
+      const next = updateTensors(options[k]!, t, variable, grads[k]!, d.m, d.v, d.vMax);
       variable.assign(next.theta);
       d.m.assign(next.m);
       d.v.assign(next.v);

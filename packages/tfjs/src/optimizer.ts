@@ -4,7 +4,7 @@ import { firstNonFinite, readValues, updateOnHost, type HostValues } from './arr
 import { configToOptions, optionsToConfig } from './config.js';
 import { collectGradients, type NamedTensor } from './gradients.js';
 import { allFinite, updateWithOps } from './ops-path.js';
-import { isExcluded, pathForBackend, resolveTfjsOptions, type ConcretePath, type ResolvedTfjsOptions, type TfjsAdamWOptions } from './options.js';
+import { pathForBackend, resolveTfjsOptions, type ConcretePath, type ResolvedTfjsOptions, type TfjsAdamWOptions } from './options.js';
 import { countTensor, readCount } from './count.js';
 import { StateStore, type SlotState } from './state.js';
 
@@ -15,15 +15,10 @@ import { StateStore, type SlotState } from './state.js';
  * `model.compile({ optimizer })`, `model.fit`, `optimizer.minimize` and
  * `model.save(..., { includeOptimizer: true })` / `tf.loadLayersModel`.
  *
- * For each variable θ with gradient g, at its step t (from 1), with α = `lr`,
- * η = the schedule multiplier and λ = `weightDecay` (0 for excluded names):
- *
- * ```text
- * θ ← θ · (1 − α·η·λ)
- * m ← β₁·m + (1 − β₁)·g
- * v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
- * ```
+ * Each update runs the step protocol of `@adamw/core` (`NamedOptimizerConfig`:
+ * non-finite policy, clipping, η from the schedule, no decay for excluded
+ * names) and, per variable, the update written out on `AdamWOptions` of
+ * `@adamw/core`, at the variable's own step t.
  *
  * State is kept per variable name. On the cpu and wasm backends the update is
  * `@adamw/core`'s own kernel run on the variables' values; elsewhere it runs
@@ -37,7 +32,6 @@ export class AdamWOptimizer extends tf.Optimizer {
 
   private readonly resolved: ResolvedTfjsOptions;
   private readonly store: StateStore;
-  private readonly excludedByName = new Map<string, boolean>();
 
   /** @param options see {@link TfjsAdamWOptions}; validated here (unknown keys throw). */
   constructor(options: TfjsAdamWOptions = {}) {
@@ -59,22 +53,12 @@ export class AdamWOptimizer extends tf.Optimizer {
 
   /** Whether the variable of this name is updated without weight decay (see `exclude`). */
   isExcluded(name: string): boolean {
-    let excluded = this.excludedByName.get(name);
-    if (excluded === undefined) {
-      excluded = isExcluded(name, this.resolved.exclude);
-      this.excludedByName.set(name, excluded);
-    }
-    return excluded;
+    return this.resolved.protocol.excludes(name);
   }
 
   /** η of the next update: the schedule at index `iterations`, or `scheduleMultiplier`. */
   nextScheduleMultiplier(): number {
-    const { schedule, core } = this.resolved;
-    const eta = schedule === undefined ? core.scheduleMultiplier : schedule(this.iterations);
-    if (typeof eta !== 'number' || !Number.isFinite(eta) || eta < 0) {
-      throw new RangeError(`schedule(${this.iterations}) returned ${String(eta)}; a schedule must return a finite number >= 0`);
-    }
-    return eta;
+    return this.resolved.protocol.multiplier(this.iterations);
   }
 
   /**
@@ -100,15 +84,14 @@ export class AdamWOptimizer extends tf.Optimizer {
       return f;
     });
 
+    const { protocol } = this.resolved;
     const hostGrads: HostValues[] | undefined = path === 'arrays' ? entries.map((e) => readValues(e.grad)) : undefined;
-    if (this.resolved.nonFinite !== 'propagate') {
+    if (protocol.nonFinite !== 'propagate') {
       const finite = hostGrads !== undefined ? firstNonFinite(entries, hostGrads) === undefined : allFinite(entries);
       if (!finite) {
-        if (this.resolved.nonFinite === 'skip') return;
+        if (protocol.nonFinite === 'skip') return;
         const bad = firstNonFinite(entries, hostGrads ?? entries.map((e) => readValues(e.grad)))!;
-        throw new RangeError(
-          `the gradient of '${bad.name}' is ${bad.value} at index ${bad.index}; nonFinite: 'throw' leaves variables, moments and iterations unchanged`,
-        );
+        throw protocol.nonFiniteError(`the gradient of '${bad.name}' has ${bad.value} at index ${bad.index}`);
       }
     }
 
@@ -124,9 +107,9 @@ export class AdamWOptimizer extends tf.Optimizer {
       this.store.convert(state, path);
       return state;
     });
-    const options = entries.map((e) => (this.isExcluded(e.name) ? this.resolved.coreNoDecay : this.resolved.core));
-    if (hostGrads !== undefined) updateOnHost(entries, hostGrads, states, options, eta, this.resolved.clipGlobalNorm, this.resolved.inPlace);
-    else updateWithOps(entries, states, options, eta, this.resolved.clipGlobalNorm);
+    const options = entries.map((e) => protocol.optionsFor(e.name, eta));
+    if (hostGrads !== undefined) updateOnHost(entries, hostGrads, states, options, protocol.clipGlobalNorm, this.resolved.inPlace);
+    else updateWithOps(entries, states, options, protocol.clipGlobalNorm);
     this.incrementIterations();
   }
 

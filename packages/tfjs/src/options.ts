@@ -1,13 +1,17 @@
 import {
   ADAMW_OPTION_KEYS,
   DEFAULT_NO_DECAY,
+  checkNamePatterns,
+  createStepProtocol,
   matchesAny,
   resolveAdamWOptions,
   type AdamWOptions,
+  type NamedOptimizerConfig,
   type NamePattern,
   type NonFinitePolicy,
   type ResolvedAdamWOptions,
   type Schedule,
+  type StepProtocol,
 } from '@adamw/core';
 import { scheduleFromConfig, type ScheduleConfig } from './schedule-config.js';
 
@@ -34,17 +38,9 @@ export type ConcretePath = Exclude<ExecutionPath, 'auto'>;
  * (`lr`, `beta1`, `beta2`, `eps`, `weightDecay`, `amsgrad`, `maximize`, `decay`,
  * `decayScale`, `scheduleMultiplier`, `convention`, `nonFinite`, `epsRoot`,
  * `biasCorrection`; defaults are `torch.optim.AdamW`'s) plus the ones below.
- *
- * With α = `lr`, η = the schedule's value at the update's index, λ =
- * `weightDecay` (0 for excluded variables) and t the variable's step count,
- * each variable θ with gradient g is updated as (torch convention):
- *
- * ```text
- * θ ← θ · (1 − α·η·λ)
- * m ← β₁·m + (1 − β₁)·g
- * v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
- * ```
+ * The update equations are written out on `AdamWOptions` of `@adamw/core`;
+ * η is the schedule's value at the update's index and λ is 0 for excluded
+ * variables.
  */
 export interface TfjsAdamWOptions extends AdamWOptions {
   /**
@@ -84,10 +80,10 @@ export interface TfjsAdamWOptions extends AdamWOptions {
 
 /** Options after validation: what the optimizer keeps. */
 export interface ResolvedTfjsOptions {
+  /** `@adamw/core`'s step protocol of these options: η per update, each variable's options, the non-finite policy, clipping. */
+  protocol: StepProtocol<'adamw'>;
   /** The core options as validated (the update of decayed variables). */
   core: ResolvedAdamWOptions;
-  /** The same with `weightDecay: 0`, for excluded variables. */
-  coreNoDecay: ResolvedAdamWOptions;
   nonFinite: NonFinitePolicy;
   exclude: readonly NamePattern[];
   schedule: Schedule | undefined;
@@ -102,17 +98,6 @@ const EXTRA_KEYS = ['exclude', 'schedule', 'clipGlobalNorm', 'path', 'inPlace'] 
 
 /** Every option name {@link AdamWOptimizer} accepts. */
 export const TFJS_ADAMW_OPTION_KEYS: readonly string[] = Object.freeze([...ADAMW_OPTION_KEYS, ...EXTRA_KEYS]);
-
-function checkPatterns(value: unknown): readonly NamePattern[] {
-  const list = Array.isArray(value) ? (value as unknown[]) : [value];
-  list.forEach((p, i) => {
-    if (typeof p !== 'string' && !(p instanceof RegExp) && typeof p !== 'function') {
-      const where = Array.isArray(value) ? `exclude[${i}]` : 'exclude';
-      throw new TypeError(`option ${where} must be a string, a RegExp or a function of the name, got ${p === null ? 'null' : typeof p}`);
-    }
-  });
-  return Object.freeze([...list]) as readonly NamePattern[];
-}
 
 /**
  * Validates the options of {@link AdamWOptimizer} and fills in defaults.
@@ -129,24 +114,22 @@ export function resolveTfjsOptions(options: TfjsAdamWOptions = {}): ResolvedTfjs
     }
   }
   const { exclude, schedule, clipGlobalNorm, path, inPlace, ...coreOptions } = options;
-  const core = resolveAdamWOptions(coreOptions);
-  const coreNoDecay = { ...core, weightDecay: 0 };
-
   let resolvedSchedule: Schedule | undefined;
   let scheduleConfig: ScheduleConfig | undefined;
   if (schedule !== undefined) {
-    if (coreOptions.scheduleMultiplier !== undefined) {
-      throw new TypeError('options schedule and scheduleMultiplier cannot be combined; put the multiplier into the schedule');
-    }
     if (typeof schedule === 'function') resolvedSchedule = schedule;
     else {
       resolvedSchedule = scheduleFromConfig(schedule);
       scheduleConfig = schedule;
     }
   }
-  if (clipGlobalNorm !== undefined && (typeof clipGlobalNorm !== 'number' || !(clipGlobalNorm > 0) || !Number.isFinite(clipGlobalNorm))) {
-    throw new RangeError(`option clipGlobalNorm must be a positive finite number, got ${String(clipGlobalNorm)}`);
-  }
+  const patterns = exclude === undefined ? DEFAULT_NO_DECAY : checkNamePatterns(exclude, 'option exclude');
+  // The protocol's exclusion also tries each name without tfjs's uniqueness suffix (see isExcluded).
+  const config: NamedOptimizerConfig = { options: coreOptions, exclude: patterns.length > 0 ? [(name: string) => isExcluded(name, patterns)] : [] };
+  if (resolvedSchedule !== undefined) config.schedule = resolvedSchedule;
+  if (clipGlobalNorm !== undefined) config.clipGlobalNorm = clipGlobalNorm;
+  const protocol = createStepProtocol(config);
+  const core = resolveAdamWOptions(coreOptions);
   if (path !== undefined && path !== 'auto' && path !== 'arrays' && path !== 'ops') {
     throw new RangeError(`option path must be one of 'auto', 'arrays', 'ops', got ${JSON.stringify(path)}`);
   }
@@ -154,10 +137,10 @@ export function resolveTfjsOptions(options: TfjsAdamWOptions = {}): ResolvedTfjs
     throw new TypeError(`option inPlace must be a boolean, got ${typeof inPlace} (${String(inPlace)})`);
   }
   return {
+    protocol,
     core,
-    coreNoDecay,
-    nonFinite: core.nonFinite,
-    exclude: exclude === undefined ? DEFAULT_NO_DECAY : checkPatterns(exclude),
+    nonFinite: protocol.nonFinite,
+    exclude: patterns,
     schedule: resolvedSchedule,
     scheduleConfig,
     clipGlobalNorm,

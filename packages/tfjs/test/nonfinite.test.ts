@@ -40,7 +40,7 @@ describe('gradients with NaN or Infinity', () => {
 
       it(`'throw' names the variable and changes nothing (${path}, ${bad})`, async () => {
         const s = await setup('throw');
-        expect(() => s.optimizer.applyGradients(s.poisoned)).toThrow(new RegExp(`gradient of '${s.b.name}' is ${bad} at index 0`));
+        expect(() => s.optimizer.applyGradients(s.poisoned)).toThrow(new RegExp(`gradient of '${s.b.name}' has ${bad} at index 0`));
         await s.expectUnchanged();
         s.cleanup();
       });

@@ -7,7 +7,8 @@ describe('options', () => {
   it('fills in torch defaults and excludes biases and norms by default', () => {
     const o = resolveTfjsOptions();
     expect(o.core).toMatchObject({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, nonFinite: 'propagate' });
-    expect(o.coreNoDecay.weightDecay).toBe(0);
+    expect(o.protocol.optionsFor('dense_Dense1/bias_1', 1).weightDecay).toBe(0);
+    expect(o.protocol.optionsFor('dense_Dense1/kernel', 1).weightDecay).toBe(1e-2);
     expect(o.exclude).toBe(DEFAULT_NO_DECAY);
     expect(o.path).toBe('auto');
     expect(o.inPlace).toBe(true);

@@ -21,12 +21,12 @@ export interface TrainerCheckpointMeta {
 
 /** @internal */
 export function encodeTrainerCheckpoint(trainer: Trainer, progress: TrainerProgress): Uint8Array {
-  const { model, optimizer } = trainer;
+  const { model, optimizerSpec, optimizer } = trainer;
   const meta: TrainerCheckpointMeta = {
     format: TRAINER_CHECKPOINT_FORMAT,
     model: { layers: [...model.layers], activation: model.activation, dtype: model.dtype },
     loss: trainer.loss,
-    optimizer: { kind: optimizer.kind, options: JSON.parse(JSON.stringify(optimizer.options)) as Json },
+    optimizer: { kind: optimizerSpec.kind, options: JSON.parse(JSON.stringify(optimizerSpec.options)) as Json },
     batchSize: trainer.batchSize,
     shuffle: trainer.shuffle,
     dropLast: trainer.dropLast,
@@ -60,14 +60,14 @@ export function decodeTrainerCheckpoint(
 ): { params: Record<string, FloatArray>; states: Record<string, OptimizerState>; progress: TrainerProgress } {
   const checkpoint = deserializeCheckpoint(bytes);
   const meta = metaOf(checkpoint);
-  const { model, optimizer } = trainer;
+  const { model, optimizerSpec, optimizer } = trainer;
   const expectedModel = { layers: [...model.layers], activation: model.activation, dtype: model.dtype };
   if (!same(meta.model, expectedModel)) {
     throw new RangeError(`the checkpoint is of model ${JSON.stringify(meta.model)}, but this trainer's model is ${JSON.stringify(expectedModel)}`);
   }
   if (meta.loss !== trainer.loss) throw new RangeError(`the checkpoint was trained with loss '${meta.loss}', this trainer uses '${trainer.loss}'`);
-  if (meta.optimizer?.kind !== optimizer.kind) {
-    throw new RangeError(`the checkpoint holds '${meta.optimizer?.kind}' optimizer state, but this trainer's optimizer is '${optimizer.kind}'`);
+  if (meta.optimizer?.kind !== optimizerSpec.kind) {
+    throw new RangeError(`the checkpoint holds '${meta.optimizer?.kind}' optimizer state, but this trainer's optimizer is '${optimizerSpec.kind}'`);
   }
   const progress = checkProgress(meta.progress);
   if (progress.batchInEpoch > 0) {
@@ -88,18 +88,8 @@ export function decodeTrainerCheckpoint(
     const like = model.params[name]!;
     if (p === undefined) throw new RangeError(`the checkpoint has no parameter '${name}'`);
     checkArray(p, `parameter '${name}'`, like, Ctor);
-    const s = checkpoint.states[name] as Partial<Record<'m' | 'v' | 'vMax' | 'momentumBuffer', FloatArray>> | undefined;
-    const current = optimizer.states[name] as Partial<Record<'m' | 'v' | 'vMax' | 'momentumBuffer', FloatArray>>;
-    if (s === undefined) throw new RangeError(`the checkpoint has no optimizer state for '${name}'`);
-    for (const field of ['m', 'v', 'vMax', 'momentumBuffer'] as const) {
-      const wanted = current[field] !== undefined;
-      const got = s[field];
-      if (wanted && got === undefined) {
-        throw new RangeError(`the checkpoint's state of '${name}' has no ${field}, which this optimizer's options need (amsgrad or momentum changed?)`);
-      }
-      if (got !== undefined) checkArray(got, `state ${field} of '${name}'`, like, Ctor);
-    }
   }
+  optimizer.checkState({ stepCount: progress.step, states: checkpoint.states });
   return { params: checkpoint.params, states: checkpoint.states, progress };
 }
 

@@ -16,7 +16,7 @@ export { matmulTransposed, transpose, sumRows } from './gemm.js';
 export { Prng } from './prng.js';
 export { Mlp, checkLabels, type MlpConfig, type MlpInit } from './mlp.js';
 export { checkDataset, type Dataset } from './data.js';
-export { NamedOptimizer, OPTIMIZER_KINDS, type OptimizerKind, type OptimizerSpec } from './optimizer.js';
+export { OPTIMIZER_KINDS, type OptimizerKind, type OptimizerSpec, type TrainerOptimizer } from './optimizer.js';
 export {
   Trainer,
   type EpochInfo,

@@ -1,8 +1,8 @@
-import { DEFAULT_NO_DECAY, clipByGlobalNormInPlace, constantSchedule, type NamePattern, type Schedule } from '@adamw/core';
+import { warnDeprecated, type NamePattern, type Schedule } from '@adamw/core';
 import { checkInteger, describe } from './check.js';
 import { BatchBuffers, checkDataset, type CheckedDataset, type Dataset } from './data.js';
 import type { Mlp } from './mlp.js';
-import { NamedOptimizer, type OptimizerSpec } from './optimizer.js';
+import { checkOptimizerSpec, createTrainerOptimizer, type OptimizerSpec, type TrainerOptimizer } from './optimizer.js';
 import { Prng } from './prng.js';
 import { LOSSES, type LossKind } from './types.js';
 import { decodeTrainerCheckpoint, encodeTrainerCheckpoint } from './checkpoint.js';
@@ -16,19 +16,25 @@ export interface TrainerOptions {
   /** Rows per mini-batch. */
   batchSize: number;
   /**
-   * η(t), the learning-rate multiplier of update t (0-based, counted over the
-   * whole run): the step size is lr·η(t) and decoupled decay follows it too.
-   * Any `Schedule` of `@adamw/core` (`linearWarmup`, `cosineWarmRestarts`, …).
-   * Default: 1 throughout.
+   * η(t), the learning-rate multiplier of update t (0-based count of the
+   * updates applied over the whole run): the step size is lr·η(t) and
+   * decoupled decay follows it too. Any `Schedule` of `@adamw/core`
+   * (`linearWarmup`, `cosineWarmRestarts`, …). Default: the optimizer's
+   * `scheduleMultiplier` (1) throughout.
    */
   schedule?: Schedule;
   /**
    * Parameters trained without weight decay: names matching any pattern (a
-   * substring, a RegExp or a predicate). Default `DEFAULT_NO_DECAY` of
-   * `@adamw/core`, which matches the biases; `[]` decays everything.
+   * string matches names that contain it, a RegExp, or a predicate). Default
+   * `DEFAULT_NO_DECAY` of `@adamw/core`, which matches the biases; `[]`
+   * decays everything.
    */
-  noDecay?: readonly NamePattern[];
+  exclude?: NamePattern | readonly NamePattern[];
   /** Clip the gradients to this global L2 norm before each update (`clip_grad_norm_`). Default: no clipping. */
+  clipGlobalNorm?: number;
+  /** @deprecated renamed `exclude`, as in every package of this project; kept for one minor version. */
+  noDecay?: readonly NamePattern[];
+  /** @deprecated renamed `clipGlobalNorm`, as in every package of this project; kept for one minor version. */
   clipNorm?: number;
   /** Seed of the shuffling. Default `0`. */
   seed?: number;
@@ -52,8 +58,10 @@ export interface StepInfo {
   loss: number;
   /** η of this update. */
   multiplier: number;
-  /** Global gradient norm before clipping (only when `clipNorm` is set). */
+  /** Global gradient norm before clipping (only when `clipGlobalNorm` is set). */
   gradNorm?: number;
+  /** What was not finite, when `nonFinite: 'skip'` skipped this update (the parameters did not change). */
+  skipped?: string;
 }
 
 /** Loss and accuracy of a model on a data set. */
@@ -131,8 +139,8 @@ export interface TrainerProgress extends TrainerPosition {
  *
  * ```text
  * loss, g ← forward and backward pass of the batch
- * g ← g · min(1, c / (‖g‖ + 1e-6))         (when clipNorm = c)
- * θ ← optimizer step with η = schedule(t), λ = 0 for names in noDecay
+ * then the step protocol of @adamw/core's createNamedOptimizer:
+ *   the nonFinite policy, clipping to clipGlobalNorm, η = schedule(t), λ = 0 for names in exclude
  * ```
  *
  * @example
@@ -155,15 +163,16 @@ export class Trainer {
   readonly loss: LossKind;
   /** Rows per update. */
   readonly batchSize: number;
-  /** The optimizer with its per-parameter states. */
-  readonly optimizer: NamedOptimizer;
+  /** The optimizer and its options, as given (with `decay: 'l2'` filled in for `adam` and `sgd`). */
+  readonly optimizerSpec: OptimizerSpec;
+  /** `@adamw/core`'s named optimizer that runs every update, with its per-parameter states. */
+  readonly optimizer: TrainerOptimizer;
   /** The global gradient norm clipped to, if any. */
-  readonly clipNorm: number | undefined;
+  readonly clipGlobalNorm: number | undefined;
   /** Whether each epoch visits the rows in a new random order. */
   readonly shuffle: boolean;
   /** Whether a short last batch is skipped. */
   readonly dropLast: boolean;
-  private readonly schedule: Schedule;
   private readonly batches: BatchBuffers;
   /** Separate buffers for evaluation, whose batch size usually differs from training's. */
   private readonly evalBatches: BatchBuffers;
@@ -178,26 +187,25 @@ export class Trainer {
       throw new TypeError(`model must be an Mlp, got ${describe(model)}`);
     }
     if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`);
-    const { loss, optimizer, batchSize, schedule = constantSchedule(1), noDecay = DEFAULT_NO_DECAY, clipNorm, seed = 0, shuffle = true, dropLast = false } = options;
-    const known = ['loss', 'optimizer', 'batchSize', 'schedule', 'noDecay', 'clipNorm', 'seed', 'shuffle', 'dropLast'];
+    const { loss, optimizer, batchSize, schedule, seed = 0, shuffle = true, dropLast = false } = options;
+    const known = ['loss', 'optimizer', 'batchSize', 'schedule', 'exclude', 'clipGlobalNorm', 'noDecay', 'clipNorm', 'seed', 'shuffle', 'dropLast'];
     for (const key of Object.keys(options)) {
       if (!known.includes(key)) throw new TypeError(`unknown trainer option '${key}'; known options: ${known.join(', ')}`);
     }
+    const exclude = renamed(options, 'noDecay', 'exclude');
+    const clipGlobalNorm = renamed(options, 'clipNorm', 'clipGlobalNorm');
     if (!LOSSES.includes(loss)) throw new RangeError(`unknown loss ${describe(loss)}; expected one of ${LOSSES.join(', ')}`);
     checkInteger(batchSize, 'batchSize', 1);
-    if (typeof schedule !== 'function') throw new TypeError(`schedule must be a function (step) => multiplier, got ${describe(schedule)}`);
-    if (clipNorm !== undefined && (typeof clipNorm !== 'number' || !(clipNorm > 0) || !Number.isFinite(clipNorm))) {
-      throw new RangeError(`clipNorm must be a positive finite number, got ${describe(clipNorm)}`);
-    }
     if (typeof shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${describe(shuffle)}`);
     if (typeof dropLast !== 'boolean') throw new TypeError(`dropLast must be a boolean, got ${describe(dropLast)}`);
     const rng = new Prng(seed);
+    const checked = checkOptimizerSpec(optimizer);
     this.model = model;
     this.loss = loss;
     this.batchSize = batchSize;
-    this.optimizer = new NamedOptimizer(optimizer, model.params, noDecay);
-    this.schedule = schedule;
-    this.clipNorm = clipNorm;
+    this.optimizerSpec = checked.spec;
+    this.optimizer = createTrainerOptimizer(checked.spec, checked.coreKind, { exclude, schedule, clipGlobalNorm }, model.params);
+    this.clipGlobalNorm = clipGlobalNorm;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
     this.batches = new BatchBuffers(model, loss);
@@ -295,23 +303,25 @@ export class Trainer {
   restore(bytes: Uint8Array): void {
     const decoded = decodeTrainerCheckpoint(this, bytes);
     this.model.setParams(decoded.params);
-    this.optimizer.states = decoded.states;
+    this.optimizer.setState({ stepCount: decoded.progress.step, states: decoded.states });
     this.progress = decoded.progress;
     this.order = null;
     this.orderEpoch = -1;
   }
 
+  /** The deprecated name of {@link Trainer.clipGlobalNorm}. @deprecated use `clipGlobalNorm`. */
+  get clipNorm(): number | undefined {
+    return this.clipGlobalNorm;
+  }
+
   private update(x: Float32Array | Float64Array, y: ArrayLike<number>, rows: number, epoch: number, batch: number): StepInfo {
     const p = this.progress;
-    const multiplier = this.schedule(p.step);
-    if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 0) {
-      throw new RangeError(`schedule(${p.step}) returned ${describe(multiplier)}; a multiplier must be a finite number >= 0`);
-    }
     const loss = this.model.lossAndGradientsUnchecked(x, y as Int32Array, rows, this.loss);
-    const info: StepInfo = { epoch, step: p.step + 1, batch, rows, loss, multiplier };
-    if (this.clipNorm !== undefined) info.gradNorm = clipByGlobalNormInPlace(this.model.grads, this.clipNorm).norm;
-    this.optimizer.step(this.model.params, this.model.grads, multiplier);
-    p.step += 1;
+    const report = this.optimizer.step(this.model.params, this.model.grads, { loss });
+    p.step = this.optimizer.stepCount;
+    const info: StepInfo = { epoch, step: p.step, batch, rows, loss, multiplier: report.multiplier };
+    if (report.gradNorm !== undefined) info.gradNorm = report.gradNorm;
+    if (report.skipped !== undefined) info.skipped = report.skipped;
     return info;
   }
 
@@ -368,6 +378,15 @@ export class Trainer {
     if (this.loss === 'softmax-cross-entropy') out.accuracy = correct / data.rows;
     return out;
   }
+}
+
+/** An option under its new name, or under its deprecated one with a warning (both given: an error). */
+function renamed<K extends keyof TrainerOptions>(options: TrainerOptions, old: 'noDecay' | 'clipNorm', now: K): TrainerOptions[K] {
+  const value = options[now];
+  if (options[old] === undefined) return value;
+  if (value !== undefined) throw new TypeError(`trainer options ${old} and ${now} are the same option; give only ${now}`);
+  warnDeprecated(`@adamw/trainer: the trainer option '${old}' is deprecated and will be removed in the next minor version; use '${now}'`);
+  return options[old] as TrainerOptions[K];
 }
 
 function identityOrder(rows: number): Int32Array {

@@ -13,7 +13,7 @@ const validation = blobs(40, 6, 3, 99);
 interface Setup {
   dtype: Dtype;
   optimizer: OptimizerSpec;
-  clipNorm?: number;
+  clipGlobalNorm?: number;
 }
 
 function make(setup: Setup): Trainer {
@@ -24,12 +24,12 @@ function make(setup: Setup): Trainer {
     batchSize: 16, // 150 rows: 9 full batches and one of 6
     schedule: linearWarmup(5, cosineWarmRestarts({ period: 12, periodMultiplier: 2, min: 0.1 })),
     seed: 5,
-    clipNorm: setup.clipNorm,
+    clipGlobalNorm: setup.clipGlobalNorm,
   });
 }
 
 const setups: [string, Setup][] = [
-  ['AdamW + AMSGrad, float32, clipped', { dtype: 'float32', optimizer: { kind: 'adamw', options: { lr: 0.02, weightDecay: 0.1, amsgrad: true } }, clipNorm: 0.5 }],
+  ['AdamW + AMSGrad, float32, clipped', { dtype: 'float32', optimizer: { kind: 'adamw', options: { lr: 0.02, weightDecay: 0.1, amsgrad: true } }, clipGlobalNorm: 0.5 }],
   ['Adam with L2, float64', { dtype: 'float64', optimizer: { kind: 'adam', options: { lr: 0.01, weightDecay: 1e-3 } } }],
   ['SGDW with Nesterov momentum, float32', { dtype: 'float32', optimizer: { kind: 'sgdw', options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-2 } } }],
 ];

@@ -63,7 +63,7 @@ describe('torch trajectories', () => {
         optimizer: { kind: 'adamw', options },
         batchSize: 1,
         schedule: (t) => scheduleMultipliers[t]!,
-        noDecay: [(name: string) => excluded.has(name)],
+        exclude: [(name: string) => excluded.has(name)],
       });
       const inSize = f.model.layers[0]!;
       const ySize = f.model.loss === 'mse' ? f.model.layers[f.model.layers.length - 1]! : 1;

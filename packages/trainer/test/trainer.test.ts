@@ -1,5 +1,5 @@
 import { adamwStepInPlace, clipByGlobalNormInPlace, globalNorm, initAdamW, linearWarmup, sgdwStepInPlace, initSGDW } from '@adamw/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Mlp, Trainer, type StepInfo } from '../src/index.js';
 import { blobs, rand, snapshot } from './helpers.js';
 
@@ -26,7 +26,7 @@ describe('training', () => {
   });
 
   it('each step equals a manual forward/backward plus core AdamW step on the same batch', () => {
-    const t = trainer({ shuffle: false, noDecay: [] });
+    const t = trainer({ shuffle: false, exclude: [] });
     const manual = new Mlp({ layers: [5, 8, 3], activation: 'tanh', dtype: 'float64' }, { seed: 4 });
     const states = Object.fromEntries(Object.entries(manual.params).map(([k, p]) => [k, initAdamW(p)]));
     t.fit(data, { epochs: 1, onStep: (s) => s.step < 3 });
@@ -105,7 +105,7 @@ describe('weight decay exclusion', () => {
       loss: 'softmax-cross-entropy',
       optimizer: { kind: 'adamw', options: { lr: 0.1, weightDecay: 0.5 } },
       batchSize: 2,
-      ...(noDecay === undefined ? {} : { noDecay }),
+      ...(noDecay === undefined ? {} : { exclude: noDecay }),
     });
     // Labels 0 and 1 for the same input: the logits' gradient sums to zero over the batch.
     t.fit({ x: [1, 2, 1, 2], y: [0, 1] }, { epochs: 1 });
@@ -153,7 +153,7 @@ describe('schedules', () => {
     t.fit(data, { epochs: 1 });
     expect(snapshot(t.model.params)).toEqual(before);
 
-    const half = trainer({ schedule: () => 0.5, shuffle: false, noDecay: [] });
+    const half = trainer({ schedule: () => 0.5, shuffle: false, exclude: [] });
     const manual = new Mlp({ layers: [5, 8, 3], activation: 'tanh', dtype: 'float64' }, { seed: 4 });
     half.fit(data, { epochs: 1, onStep: () => false });
     manual.lossAndGradients(data.x.slice(0, 100), data.y.slice(0, 20), 20, 'softmax-cross-entropy');
@@ -170,8 +170,8 @@ describe('schedules', () => {
 });
 
 describe('gradient clipping', () => {
-  it('reports the norm before clipping and steps with gradients scaled to clipNorm', () => {
-    const clipped = trainer({ clipNorm: 0.05, shuffle: false, optimizer: { kind: 'sgd', options: { lr: 0.1 } } });
+  it('reports the norm before clipping and steps with gradients scaled to clipGlobalNorm', () => {
+    const clipped = trainer({ clipGlobalNorm: 0.05, shuffle: false, optimizer: { kind: 'sgd', options: { lr: 0.1 } } });
     const infos: StepInfo[] = [];
     clipped.fit(data, { epochs: 1, onStep: (s) => (infos.push(s), false) });
 
@@ -187,7 +187,7 @@ describe('gradient clipping', () => {
   });
 
   it('leaves small gradients alone', () => {
-    const a = trainer({ clipNorm: 1e6 });
+    const a = trainer({ clipGlobalNorm: 1e6 });
     const b = trainer();
     a.fit(data, { epochs: 1 });
     b.fit(data, { epochs: 1 });
@@ -234,8 +234,53 @@ describe('bad input: a clear error naming the problem, nothing changed', () => {
     expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adamw', options: { weight_decay: 0.1 } as object } })).toThrow(/weight_decay/);
     expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adamw', options: { lr: -1 } } })).toThrow(/option lr must be/);
     expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adam', options: { decay: 'decoupled' } } })).toThrow(/use kind 'adamw'/);
-    expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adamw', options: { scheduleMultiplier: 2 } } })).toThrow(/pass a schedule instead/);
-    expect(() => new Trainer(model, { ...base, clipNorm: 0 })).toThrow(/clipNorm must be a positive finite number/);
+    expect(() => new Trainer(model, { ...base, schedule: () => 1, optimizer: { kind: 'adamw', options: { scheduleMultiplier: 2 } } })).toThrow(/cannot be combined/);
+    expect(() => new Trainer(model, { ...base, clipGlobalNorm: 0 })).toThrow(/clipGlobalNorm must be a positive finite number/);
+    expect(() => new Trainer(model, { ...base, exclude: 5 as never })).toThrow(/exclude must be a name pattern/);
+    expect(() => new Trainer(model, { ...base, clipNorm: 1, clipGlobalNorm: 1 })).toThrow(/clipNorm and clipGlobalNorm are the same option/);
     expect(() => new Trainer(model, { ...base, epochs: 3 } as typeof base)).toThrow(/unknown trainer option 'epochs'/);
+  });
+
+  it('keeps the deprecated names noDecay and clipNorm working, with one deprecation warning each', () => {
+    const emit = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const model = new Mlp({ layers: [2, 2] }, { seed: 1 });
+      const old = new Trainer(model, { loss: 'mse', optimizer: { kind: 'adamw' }, batchSize: 2, noDecay: ['weight'], clipNorm: 0.5 });
+      expect(old.clipGlobalNorm).toBe(0.5);
+      expect(old.optimizer.protocol.excludes('lins.0.weight')).toBe(true);
+      expect(old.optimizer.protocol.excludes('lins.0.bias')).toBe(false);
+      new Trainer(model, { loss: 'mse', optimizer: { kind: 'adamw' }, batchSize: 2, noDecay: [] });
+      const messages = emit.mock.calls.map((c) => String(c[0]));
+      expect(messages.filter((m) => m.includes("'noDecay' is deprecated"))).toHaveLength(1);
+      expect(messages.filter((m) => m.includes("'clipNorm' is deprecated"))).toHaveLength(1);
+    } finally {
+      emit.mockRestore();
+    }
+  });
+});
+
+describe('the step protocol', () => {
+  it("nonFinite 'skip' reports the skipped update and does not advance the schedule", () => {
+    const model = new Mlp({ layers: [2, 2] }, { seed: 1 });
+    const steps: number[] = [];
+    const t = new Trainer(model, {
+      loss: 'mse',
+      optimizer: { kind: 'adamw', options: { nonFinite: 'skip' } },
+      batchSize: 1,
+      shuffle: false,
+      schedule: (s) => {
+        steps.push(s);
+        return 1;
+      },
+    });
+    const before = snapshot(model.params);
+    const info = t.trainBatch(new Float32Array([Number.NaN, 1]), new Float32Array([0, 0]), 1);
+    expect(info.skipped).toMatch(/is NaN|has NaN/);
+    expect(info.step).toBe(0);
+    expect(snapshot(model.params)).toEqual(before);
+    const next = t.trainBatch(new Float32Array([1, 1]), new Float32Array([0, 0]), 1);
+    expect(next.skipped).toBeUndefined();
+    expect(next.step).toBe(1);
+    expect(steps).toEqual([0, 0]);
   });
 });

@@ -30,7 +30,7 @@ export const adapter: TrajectoryAdapter = {
       batchSize: Math.max(...f.batches.map((b) => b.length)),
       schedule: (t) => multipliers[t] ?? 1,
       // Exact names: a substring pattern would let 'lins.1.bias' match 'lins.11.bias'.
-      noDecay: [(name: string) => noDecay.has(name)],
+      exclude: [(name: string) => noDecay.has(name)],
       shuffle: false,
     });
     const losses: number[] = [];

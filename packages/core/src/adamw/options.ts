@@ -1,4 +1,4 @@
-import type { AdamWOptions, Convention, NonFinitePolicy } from '../types.js';
+import type { AdamWOptions, Convention, NonFiniteCheck, NonFinitePolicy } from '../types.js';
 import { checkBoolean, checkChoice, checkKnownKeys, checkNumber } from '../validate.js';
 
 /** Every option filled in, after validation. */
@@ -15,6 +15,7 @@ export interface ResolvedAdamWOptions {
   scheduleMultiplier: number;
   convention: Convention;
   nonFinite: NonFinitePolicy;
+  nonFiniteCheck: NonFiniteCheck;
   epsRoot: number;
   biasCorrection: boolean;
 }
@@ -33,6 +34,7 @@ export const ADAMW_DEFAULTS: Readonly<ResolvedAdamWOptions> = Object.freeze({
   scheduleMultiplier: 1,
   convention: 'torch',
   nonFinite: 'propagate',
+  nonFiniteCheck: 'grads',
   epsRoot: 0,
   biasCorrection: true,
 });
@@ -47,7 +49,7 @@ export const ADAMW_OPTION_KEYS = Object.freeze(Object.keys(ADAMW_DEFAULTS)) as r
 export function resolveAdamWOptions(options: AdamWOptions = {}): ResolvedAdamWOptions {
   checkKnownKeys(options, ADAMW_OPTION_KEYS, 'AdamW option');
   const d = ADAMW_DEFAULTS;
-  return {
+  const resolved: ResolvedAdamWOptions = {
     lr: checkNumber(options, 'lr', d.lr),
     beta1: checkNumber(options, 'beta1', d.beta1, { max: 1, maxExclusive: true }),
     beta2: checkNumber(options, 'beta2', d.beta2, { max: 1, maxExclusive: true }),
@@ -60,7 +62,12 @@ export function resolveAdamWOptions(options: AdamWOptions = {}): ResolvedAdamWOp
     scheduleMultiplier: checkNumber(options, 'scheduleMultiplier', d.scheduleMultiplier),
     convention: checkChoice(options, 'convention', ['torch', 'optax', 'keras', 'huggingface'] as const, d.convention),
     nonFinite: checkChoice(options, 'nonFinite', ['propagate', 'skip', 'throw'] as const, d.nonFinite),
+    nonFiniteCheck: checkChoice(options, 'nonFiniteCheck', ['grads', 'result'] as const, d.nonFiniteCheck),
     epsRoot: checkNumber(options, 'epsRoot', d.epsRoot),
     biasCorrection: checkBoolean(options, 'biasCorrection', d.biasCorrection),
   };
+  if (resolved.nonFiniteCheck === 'result' && resolved.nonFinite === 'propagate') {
+    throw new RangeError("option nonFiniteCheck: 'result' needs nonFinite 'skip' or 'throw' (with 'propagate' nothing is checked)");
+  }
+  return resolved;
 }

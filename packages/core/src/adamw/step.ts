@@ -1,8 +1,12 @@
 import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
-import { assertFloatArray, assertNoOverlap, assertSameShape, assertStep, firstNonFinite } from '../validate.js';
+import { assertCanStep, assertFloatArray, assertNoOverlap, assertSameShape, firstNonFinite, writeStep } from '../validate.js';
 import { resolveAdamWOptions, type ResolvedAdamWOptions } from './options.js';
 import { planAdamWStep } from './plan.js';
+import { firstNonFiniteResult, nonFinitePlanScalar } from './result-check.js';
 import { adamwAutoKernel, type AdamWKernel } from '../simd/select.js';
+
+/** The arrays a step only reads (the overlap check probes shared memory through the others). */
+const READ_ONLY: readonly string[] = ['grads'];
 
 function zerosLike<T extends FloatArray>(a: T): T {
   return new (a.constructor as new (n: number) => T)(a.length);
@@ -33,7 +37,8 @@ export function initAdamW<T extends FloatArray>(params: T, options: AdamWOptions
 /**
  * Checks everything a step reads, before anything is written. Returns the
  * resolved options, or `undefined` when the step must be skipped
- * (`nonFinite: 'skip'` and a gradient that is NaN or ±Infinity).
+ * (`nonFinite: 'skip'` and a gradient, or with `nonFiniteCheck: 'result'` a
+ * new value, that is NaN or ±Infinity).
  */
 export function checkAdamWStep(
   params: FloatArray,
@@ -41,29 +46,47 @@ export function checkAdamWStep(
   state: AdamWState,
   options: AdamWOptions,
 ): ResolvedAdamWOptions | undefined {
+  // Options first, each read once: a getter among them runs before any array
+  // is checked, so it cannot resize or detach one after its check.
+  const o = resolveAdamWOptions(options);
   assertFloatArray(params, 'params');
   assertSameShape(grads, 'grads', params, 'params');
   if (state === null || typeof state !== 'object') {
     throw new TypeError(`state must be an AdamW state object, got ${state === null ? 'null' : typeof state}`);
   }
-  assertStep(state.step, 'state.step');
+  assertCanStep(state.step, 'state.step');
   assertSameShape(state.m, 'state.m', params, 'params');
   assertSameShape(state.v, 'state.v', params, 'params');
-  const o = resolveAdamWOptions(options);
   if (o.amsgrad) {
     if (state.vMax === undefined) {
       throw new TypeError('options.amsgrad is true but state.vMax is missing; create the state with initAdamW(params, { amsgrad: true })');
     }
     assertSameShape(state.vMax, 'state.vMax', params, 'params');
   }
-  assertNoOverlap({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': o.amsgrad ? state.vMax : undefined });
+  const vMax = o.amsgrad ? state.vMax : undefined;
+  assertNoOverlap({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': vMax }, READ_ONLY);
   if (o.nonFinite !== 'propagate') {
+    const plan = planAdamWStep(o, state.step + 1);
+    const scalar = nonFinitePlanScalar(o, plan, params instanceof Float32Array);
+    if (scalar !== undefined) {
+      // A configuration error, not a bad batch: skipping would skip every step.
+      throw new RangeError(`${scalar}: the step would make every parameter non-finite; nonFinite: '${o.nonFinite}' leaves params and state unchanged`);
+    }
     const bad = firstNonFinite(grads);
     if (bad >= 0) {
       if (o.nonFinite === 'throw') {
         throw new RangeError(`grads[${bad}] is ${grads[bad]}; nonFinite: 'throw' leaves params and state unchanged`);
       }
       return undefined;
+    }
+    if (o.nonFiniteCheck === 'result') {
+      const found = firstNonFiniteResult(adamwAutoKernel, plan, params, grads, state, vMax);
+      if (found !== undefined) {
+        if (o.nonFinite === 'throw') {
+          throw new RangeError(`the step would make ${found.array}[${found.index}] ${found.value}; nonFinite: 'throw' leaves params and state unchanged`);
+        }
+        return undefined;
+      }
     }
   }
   return o;
@@ -73,18 +96,15 @@ export function checkAdamWStep(
  * One AdamW step that updates `params` and `state` in place and allocates
  * nothing. All checks run first: when one throws, nothing has been written.
  *
- * With the defaults (torch convention), for t = state.step + 1:
+ * The update is the one written out on {@link AdamWOptions}, for
+ * t = state.step + 1.
  *
- * ```text
- * θ ← θ·(1 − α·η·λ)
- * m ← β₁·m + (1 − β₁)·g
- * v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
- * ```
- *
- * @throws RangeError for lengths that differ, options out of range, or a
- *   non-finite gradient under `nonFinite: 'throw'`.
- * @throws TypeError for mixed Float32/Float64 arrays or options of the wrong type.
+ * @throws RangeError for lengths that differ, options out of range, arrays
+ *   that share memory, a state at step 2^53 − 1, or a non-finite gradient
+ *   (or result, with `nonFiniteCheck: 'result'`) under `nonFinite: 'throw'`.
+ * @throws TypeError for mixed Float32/Float64 arrays, detached arrays, options
+ *   of the wrong type, unknown or inherited, or a state whose `step` cannot be
+ *   written (a frozen state).
  */
 export function adamwStepInPlace<T extends FloatArray>(
   params: T,
@@ -111,8 +131,9 @@ export function applyAdamWStep(
   kernel: AdamWKernel = adamwAutoKernel,
 ): void {
   const t = state.step + 1;
+  // The count first: a state whose step cannot be written throws while no array has been.
+  writeStep(state, t);
   kernel(planAdamWStep(o, t), params, grads, state.m, state.v, o.amsgrad ? state.vMax : undefined);
-  state.step = t;
 }
 
 /**

@@ -17,7 +17,9 @@ import type { AdamWOptions, AdamWState, FloatArray } from '../types.js';
 import { alignArray, floatAllocator } from '../simd/allocator.js';
 import { shardBounds } from './shards.js';
 import { isShared } from './shared.js';
-import { CONTROL, PLAN_FIELDS, parallelWorkerSource, SCALARS, type WorkerArrays, type WorkerData } from './worker.js';
+import { checkKnownKeys, optionValue, writeStep } from '../validate.js';
+import { finishStep, openStep, stopWorkers } from './handshake.js';
+import { CONTROL, GATE_SPINS, PLAN_FIELDS, parallelWorkerSource, SCALARS, WORKER_SLOTS, type WorkerArrays, type WorkerData } from './worker.js';
 
 /** Options of {@link createParallelAdamW}. */
 export interface ParallelAdamWOptions {
@@ -34,6 +36,13 @@ export interface ParallelAdamWOptions {
    * microseconds. Default 65536.
    */
   minLengthPerThread?: number;
+  /**
+   * Longest a step waits for a worker to answer, and then to finish its
+   * share after the calling thread finished its own, in milliseconds. A
+   * worker that has died cannot answer: the step fails with an error naming
+   * it, and this pool can no longer step. Default 10000.
+   */
+  workerTimeoutMs?: number;
 }
 
 /**
@@ -63,8 +72,15 @@ export interface ParallelAdamW {
    * chunks, which is slower (engines copy shared memory with atomic word
    * copies). Synchronous: it returns when every thread is done.
    *
+   * A worker that has exited, or does not answer within
+   * `workerTimeoutMs`, fails the step with an Error that names it, before any
+   * thread has written anything; from then on every step of this pool throws
+   * that error (its arrays stay usable, with `adamwStepInPlace` or another
+   * pool).
+   *
    * @throws TypeError when an array is not SharedArrayBuffer-backed, and
-   *   everything `adamwStepInPlace` throws; Error after `close()`.
+   *   everything `adamwStepInPlace` throws; Error after `close()` or when a
+   *   worker is gone.
    */
   step<T extends FloatArray>(params: T, grads: T, state: AdamWState<T>, options?: AdamWOptions): void;
   /** Stops the workers. Steps after this throw; arrays already allocated stay usable. */
@@ -77,6 +93,18 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 
 let sharedModuleCache: WebAssembly.Module | undefined;
+
+/** The worker threads of each pool, for tests that stop one. */
+const threadsOf = new WeakMap<ParallelAdamW, readonly Worker[]>();
+
+/**
+ * The worker threads of a pool (tests stop one to check what a step does
+ * without it).
+ * @internal
+ */
+export function parallelWorkerThreads(pool: ParallelAdamW): readonly Worker[] {
+  return threadsOf.get(pool) ?? [];
+}
 
 /** The AdamW module built for a shared memory (compiled once; kept out of the main entry). */
 function sharedWasmModule(): WebAssembly.Module {
@@ -138,16 +166,14 @@ function assertShared(arrays: Record<string, FloatArray | undefined>): void {
  * ```
  */
 export async function createParallelAdamW(options: ParallelAdamWOptions = {}): Promise<ParallelAdamW> {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`parallel AdamW options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkKnownKeys(options, ['workers', 'minLengthPerThread', 'workerTimeoutMs'], 'parallel AdamW option');
+  const workerCount = checkCount(optionValue(options, 'workers') ?? Math.max(1, availableParallelism() - 1), 'workers', 0, 256);
+  const minLength = checkCount(optionValue(options, 'minLengthPerThread') ?? 65536, 'minLengthPerThread', 1, 2 ** 40);
+  const timeout = optionValue(options, 'workerTimeoutMs') ?? 10_000;
+  if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new RangeError(`option workerTimeoutMs must be a positive number of milliseconds, got ${String(timeout)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (key !== 'workers' && key !== 'minLengthPerThread') {
-      throw new TypeError(`unknown parallel AdamW option '${key}'; known options: workers, minLengthPerThread`);
-    }
-  }
-  const workerCount = checkCount(options.workers ?? Math.max(1, availableParallelism() - 1), 'workers', 0, 256);
-  const minLength = checkCount(options.minLengthPerThread ?? 65536, 'minLengthPerThread', 1, 2 ** 40);
+  const timeoutMs = timeout;
   const module = adamwWasmModule();
   const sharedModule = sharedWasmModule();
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
@@ -156,13 +182,15 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
   const home = createResidentContext(memory, sharedModule);
   let next = RESIDENT_HEAD_BYTES;
 
-  const control = new Int32Array(new SharedArrayBuffer((CONTROL.reload + workerCount) * 4));
+  const control = new Int32Array(new SharedArrayBuffer((CONTROL.workers + WORKER_SLOTS.stride * workerCount) * 4));
   const scalars = new Float64Array(new SharedArrayBuffer((SCALARS.ranges + 2 * workerCount) * 8));
   const source = parallelWorkerSource();
   const workers: Worker[] = [];
   const ports: MessagePort[] = [];
   const posted: (WorkerArrays | undefined)[] = [];
   const failures: Error[] = [];
+  /** Exit codes of workers that have exited, by id. */
+  const exited = new Map<number, number>();
   const ready: Promise<void>[] = [];
   for (let id = 0; id < workerCount; id++) {
     const channel = new MessageChannel();
@@ -176,7 +204,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       port: channel.port2,
       slotBytes: SIMD_SLOT_BYTES,
       planBytes: SIMD_PLAN_BYTES,
-      layout: { control: CONTROL, scalars: SCALARS, planFields: PLAN_FIELDS },
+      layout: { control: CONTROL, slots: WORKER_SLOTS, gateSpins: GATE_SPINS, scalars: SCALARS, planFields: PLAN_FIELDS },
     };
     const worker = new Worker(source, { eval: true, workerData: data, transferList: [channel.port2] });
     ready.push(
@@ -187,6 +215,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       }),
     );
     worker.on('error', (error) => failures.push(error));
+    worker.on('exit', (code) => exited.set(id, code));
     workers.push(worker);
     ports.push(channel.port1);
     posted.push(undefined);
@@ -201,6 +230,8 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
   // until then the pending start-up is what keeps it running).
   for (const worker of workers) worker.unref();
   let closed = false;
+  /** Why this pool can no longer step, once a worker is gone. */
+  let broken: string | undefined;
 
   /** Byte offset of a new array of `bytes`, growing the shared memory as needed. */
   function take(bytes: number, what: string): number {
@@ -227,12 +258,12 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       arrays === undefined ||
       (last !== undefined && last.p === arrays.p && last.g === arrays.g && last.m === arrays.m && last.v === arrays.v && last.u === arrays.u);
     if (same) {
-      control[CONTROL.reload + id] = 0;
+      control[CONTROL.workers + id * WORKER_SLOTS.stride + WORKER_SLOTS.reload] = 0;
       return;
     }
     ports[id]!.postMessage(arrays);
     posted[id] = arrays;
-    control[CONTROL.reload + id] = 1;
+    control[CONTROL.workers + id * WORKER_SLOTS.stride + WORKER_SLOTS.reload] = 1;
   }
 
   function collectErrors(): string[] {
@@ -243,25 +274,44 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
     return messages;
   }
 
-  /** Wakes the workers, runs the caller's share, and waits for all of them. */
+  const unusable = ' This pool can no longer step; close it, and step its arrays with adamwStepInPlace or another pool.';
+
+  /** Throws when a worker is known to be gone (its exit was seen, or an earlier step found it). */
+  function assertWorkersAlive(): void {
+    if (broken === undefined && exited.size > 0) {
+      const [id, code] = exited.entries().next().value as [number, number];
+      broken = `parallel AdamW worker ${id} has exited (code ${code}); nothing was written.${unusable}`;
+    }
+    if (broken !== undefined) throw new Error(broken);
+  }
+
+  /**
+   * Wakes the workers, runs the caller's share once all have answered, and
+   * waits for all of them. Throws, with nothing written, when a worker did not
+   * answer.
+   */
   function runShards(own: () => void): void {
-    Atomics.store(control, CONTROL.done, 0);
-    Atomics.store(control, CONTROL.errors, 0);
-    Atomics.add(control, CONTROL.seq, 1);
-    Atomics.notify(control, CONTROL.seq);
+    const { seq, silent } = openStep(control, workerCount, timeoutMs);
+    if (silent >= 0) {
+      broken = `parallel AdamW worker ${silent} did not answer within ${timeoutMs} ms (it has exited or is stuck); nothing was written.${unusable}`;
+      throw new Error(broken);
+    }
+    let late = -1;
     try {
       own();
     } finally {
-      for (let d = Atomics.load(control, CONTROL.done); d < workerCount; d = Atomics.load(control, CONTROL.done)) {
-        Atomics.wait(control, CONTROL.done, d);
-      }
+      late = finishStep(control, workerCount, timeoutMs, seq);
+    }
+    if (late >= 0) {
+      broken = `parallel AdamW worker ${late} did not finish its share within ${timeoutMs} ms of the calling thread (it has exited or is stuck).${unusable}`;
+      throw new Error(`${broken} The arrays of this step may be partly updated; state.step was not advanced.`);
     }
     if (Atomics.load(control, CONTROL.errors) > 0) {
       throw new Error(`parallel AdamW step failed; arrays may be partly updated:\n${collectErrors().join('\n')}`);
     }
   }
 
-  return {
+  const pool: ParallelAdamW = {
     workers: workerCount,
     get usedBytes() {
       return next - RESIDENT_HEAD_BYTES;
@@ -269,6 +319,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
     ...allocator,
     step<T extends FloatArray>(params: T, grads: T, state: AdamWState<T>, options: AdamWOptions = {}): void {
       if (closed) throw new Error('this parallel AdamW has been closed');
+      assertWorkersAlive();
       const o = checkAdamWStep(params, grads, state, options);
       const u = o?.amsgrad === true ? state.vMax : undefined;
       assertShared({ params, grads, 'state.m': state.m, 'state.v': state.v, 'state.vMax': u });
@@ -280,9 +331,10 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
       const threads = Math.max(1, Math.min(workerCount + 1, Math.floor(n / minLength)));
       const float32 = params instanceof Float32Array;
       const arrays = [params, grads, state.m, state.v, u] as const;
+      // The count first: a state whose step cannot be written throws while no thread has written.
+      writeStep(state, t);
       if (threads === 1) {
         adamwSimdKernelRange(plan, params, grads, state.m, state.v, u, 0, n);
-        state.step = t;
         return;
       }
       const resident = residentContext(arrays) === home;
@@ -309,24 +361,28 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
         scalars[SCALARS.ranges + 2 * id + 1] = part < threads ? bounds[part + 1]! : 0;
         sendArrays(id, shipped);
       }
-      if (resident) {
-        runShards(() => {
-          runSimdResident(home, params, grads, state.m, state.v, u, 0, bounds[1]!);
-          runSimdChunks(home, params, grads, state.m, state.v, u, body, n);
-        });
-      } else {
-        runShards(() => adamwSimdKernelRange(plan, params, grads, state.m, state.v, u, 0, bounds[1]!));
+      try {
+        if (resident) {
+          runShards(() => {
+            runSimdResident(home, params, grads, state.m, state.v, u, 0, bounds[1]!);
+            runSimdChunks(home, params, grads, state.m, state.v, u, body, n);
+          });
+        } else {
+          runShards(() => adamwSimdKernelRange(plan, params, grads, state.m, state.v, u, 0, bounds[1]!));
+        }
+      } catch (error) {
+        state.step = t - 1;
+        throw error;
       }
-      state.step = t;
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      Atomics.store(control, CONTROL.command, 1);
-      Atomics.add(control, CONTROL.seq, 1);
-      Atomics.notify(control, CONTROL.seq);
+      stopWorkers(control);
       for (const port of ports) port.close();
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+  threadsOf.set(pool, workers);
+  return pool;
 }

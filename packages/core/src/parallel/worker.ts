@@ -16,9 +16,29 @@ export const CONTROL = Object.freeze({
   done: 2,
   /** Workers that failed in the current step. */
   errors: 3,
-  /** First of one flag per worker: 1 when new arrays wait on its port. */
-  reload: 8,
+  /** Workers that have answered the current step (and wait at the gate). */
+  answered: 4,
+  /** Incremented by the caller once every worker has answered (or when it gives up on one). */
+  gate: 5,
+  /** The step number the workers may run when the gate opens; any other value: run nothing. */
+  verdict: 6,
+  /** First of {@link WORKER_SLOTS}.stride slots per worker. */
+  workers: 8,
 });
+
+/** The slots of each worker, from CONTROL.workers + id · stride. */
+export const WORKER_SLOTS = Object.freeze({
+  stride: 4,
+  /** 1 when new arrays wait on its port. */
+  reload: 0,
+  /** The last step number it answered. */
+  answered: 1,
+  /** The last step number it finished. */
+  finished: 2,
+});
+
+/** Loads of the gate a worker spins for before it sleeps: the caller usually opens it within microseconds. */
+export const GATE_SPINS = 20_000;
 
 /**
  * Layout of the shared scalars: the plan, the AMSGrad flag, the mode of the
@@ -79,7 +99,7 @@ export interface WorkerData {
   port: import('node:worker_threads').MessagePort;
   slotBytes: number;
   planBytes: number;
-  layout: { control: typeof CONTROL; scalars: typeof SCALARS; planFields: readonly string[] };
+  layout: { control: typeof CONTROL; slots: typeof WORKER_SLOTS; gateSpins: number; scalars: typeof SCALARS; planFields: readonly string[] };
 }
 
 /**
@@ -88,7 +108,10 @@ export interface WorkerData {
  * functions and `require` come in as arguments, and it defines no nested
  * functions.
  *
- * Loop: sleep on the sequence number; when it moves, read this worker's
+ * Loop: sleep on the sequence number; when it moves, answer (so that the
+ * caller knows this thread is alive) and wait at the gate: the caller opens
+ * it once every worker has answered, and no thread writes before that, so a
+ * dead worker fails the step with nothing written. Then read this worker's
  * range and run the kernel on it, either directly on the pool's shared
  * memory (the caller has written the plan there) or, for arrays elsewhere,
  * through chunked copies into a memory of its own; then count itself done and
@@ -103,6 +126,8 @@ export function parallelWorkerMain(
   const threads = req('node:worker_threads') as typeof import('node:worker_threads');
   const data = threads.workerData as WorkerData;
   const C = data.layout.control;
+  const W = data.layout.slots;
+  const own = C.workers + data.id * W.stride;
   const S = data.layout.scalars;
   const fields = data.layout.planFields;
   const control = new Int32Array(data.control);
@@ -123,8 +148,18 @@ export function parallelWorkerMain(
     if (now === seen) continue;
     seen = now;
     if (Atomics.load(control, C.command) === 1) break;
+    const gate = Atomics.load(control, C.gate);
+    Atomics.store(control, own + W.answered, now);
+    Atomics.add(control, C.answered, 1);
+    Atomics.notify(control, C.answered);
+    for (let spins = 0; Atomics.load(control, C.gate) === gate; spins++) {
+      if (spins >= data.layout.gateSpins) Atomics.wait(control, C.gate, gate);
+    }
+    if (Atomics.load(control, C.command) === 1) break;
+    // The caller gave up on this step (another worker did not answer): run nothing.
+    if (Atomics.load(control, C.verdict) !== now) continue;
     try {
-      if (Atomics.load(control, C.reload + data.id) === 1) {
+      if (Atomics.load(control, own + W.reload) === 1) {
         const received = threads.receiveMessageOnPort(data.port);
         if (received === undefined) throw new Error('new arrays were flagged but none arrived');
         arrays = received.message as WorkerArrays;
@@ -156,6 +191,7 @@ export function parallelWorkerMain(
       data.port.postMessage(`worker ${data.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       Atomics.add(control, C.errors, 1);
     }
+    Atomics.store(control, own + W.finished, now);
     Atomics.add(control, C.done, 1);
     Atomics.notify(control, C.done);
   }

@@ -1,15 +1,19 @@
 import type { FloatArray, NonFinitePolicy } from '../types.js';
 import {
+  assertCanStep,
   assertFloatArray,
   assertNoOverlap,
   assertSameShape,
-  assertStep,
   checkBoolean,
   checkChoice,
   checkKnownKeys,
   checkNumber,
   firstNonFinite,
+  writeStep,
 } from '../validate.js';
+
+/** The arrays a step only reads (the overlap check probes shared memory through the others). */
+const READ_ONLY: readonly string[] = ['grads'];
 
 /**
  * Options of one SGDW step: momentum SGD with decoupled weight decay, or with
@@ -55,9 +59,11 @@ export interface SGDWState<T extends FloatArray = FloatArray> {
   momentumBuffer?: T;
 }
 
-const SGDW_KEYS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'decay', 'decayScale', 'scheduleMultiplier', 'maximize', 'nonFinite'] as const;
+/** The names of every SGDW option. */
+export const SGDW_OPTION_KEYS: readonly (keyof SGDWOptions)[] = Object.freeze(['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'decay', 'decayScale', 'scheduleMultiplier', 'maximize', 'nonFinite']);
 
-interface ResolvedSGDW {
+/** Every SGDW option filled in, after validation. */
+export interface ResolvedSGDWOptions {
   lr: number;
   momentum: number;
   dampening: number;
@@ -70,9 +76,14 @@ interface ResolvedSGDW {
   nonFinite: NonFinitePolicy;
 }
 
-function resolveSGDWOptions(options: SGDWOptions = {}): ResolvedSGDW {
-  checkKnownKeys(options, SGDW_KEYS, 'SGDW option');
-  const o: ResolvedSGDW = {
+/**
+ * Validates SGDW options and fills in defaults (torch.optim.SGD's). Throws a
+ * TypeError for a wrong type or an unknown key, and a RangeError naming the
+ * option for a value out of range.
+ */
+export function resolveSGDWOptions(options: SGDWOptions = {}): ResolvedSGDWOptions {
+  checkKnownKeys(options, SGDW_OPTION_KEYS, 'SGDW option');
+  const o: ResolvedSGDWOptions = {
     lr: checkNumber(options, 'lr', 1e-3),
     momentum: checkNumber(options, 'momentum', 0),
     dampening: checkNumber(options, 'dampening', 0),
@@ -99,19 +110,26 @@ export function initSGDW<T extends FloatArray>(params: T, options: SGDWOptions =
   return state;
 }
 
-function checkSGDWStep(params: FloatArray, grads: FloatArray, state: SGDWState, options: SGDWOptions): ResolvedSGDW | undefined {
+/**
+ * Checks everything an SGDW step reads, before anything is written. Returns
+ * the resolved options, or `undefined` when the step must be skipped
+ * (`nonFinite: 'skip'` and a gradient that is NaN or ±Infinity).
+ * @internal
+ */
+export function checkSGDWStep(params: FloatArray, grads: FloatArray, state: SGDWState, options: SGDWOptions): ResolvedSGDWOptions | undefined {
+  // Options first, as for AdamW: no getter among them runs after an array was checked.
+  const o = resolveSGDWOptions(options);
   assertFloatArray(params, 'params');
   assertSameShape(grads, 'grads', params, 'params');
   if (state === null || typeof state !== 'object') throw new TypeError('state must be an SGDW state object');
-  assertStep(state.step, 'state.step');
-  const o = resolveSGDWOptions(options);
+  assertCanStep(state.step, 'state.step');
   if (o.momentum !== 0) {
     if (state.momentumBuffer === undefined) {
       throw new TypeError('options.momentum is not 0 but state.momentumBuffer is missing; create the state with initSGDW(params, { momentum })');
     }
     assertSameShape(state.momentumBuffer, 'state.momentumBuffer', params, 'params');
   }
-  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined });
+  assertNoOverlap({ params, grads, 'state.momentumBuffer': o.momentum !== 0 ? state.momentumBuffer : undefined }, READ_ONLY);
   if (o.nonFinite !== 'propagate') {
     const bad = firstNonFinite(grads);
     if (bad >= 0) {
@@ -125,7 +143,7 @@ function checkSGDWStep(params: FloatArray, grads: FloatArray, state: SGDWState, 
 const identity = (x: number): number => x;
 
 /** The reference SGDW loop, in the arithmetic of torch's CPU kernel (see the AdamW kernel). */
-function sgdwKernel(o: ResolvedSGDW, firstStep: boolean, p: FloatArray, g: FloatArray, buf: FloatArray | undefined): void {
+function sgdwKernel(o: ResolvedSGDWOptions, firstStep: boolean, p: FloatArray, g: FloatArray, buf: FloatArray | undefined): void {
   const r = p instanceof Float32Array ? Math.fround : identity;
   const lr = o.lr * o.scheduleMultiplier;
   const decayFactor = o.decayScale === 'lr' ? lr * o.weightDecay : o.scheduleMultiplier * o.weightDecay;
@@ -150,12 +168,18 @@ function sgdwKernel(o: ResolvedSGDW, firstStep: boolean, p: FloatArray, g: Float
   }
 }
 
+/** Runs the SGDW loop on arrays that {@link checkSGDWStep} has accepted and advances the step count. @internal */
+export function applySGDWStep(o: ResolvedSGDWOptions, params: FloatArray, grads: FloatArray, state: SGDWState): void {
+  const first = state.step === 0;
+  // The count first: a state whose step cannot be written throws while no array has been.
+  writeStep(state, state.step + 1);
+  sgdwKernel(o, first, params, grads, o.momentum !== 0 ? state.momentumBuffer : undefined);
+}
+
 /** One SGDW step, in place; allocates nothing. Checks run before any write. */
 export function sgdwStepInPlace<T extends FloatArray>(params: T, grads: T, state: SGDWState<T>, options: SGDWOptions = {}): void {
   const o = checkSGDWStep(params, grads, state, options);
-  if (o === undefined) return;
-  sgdwKernel(o, state.step === 0, params, grads, o.momentum !== 0 ? state.momentumBuffer : undefined);
-  state.step += 1;
+  if (o !== undefined) applySGDWStep(o, params, grads, state);
 }
 
 /** One SGDW step as a pure function; inputs are left untouched. */
@@ -169,8 +193,6 @@ export function sgdwStep<T extends FloatArray>(
   const out = params.slice() as T;
   const next: SGDWState<T> = { step: state.step };
   if (state.momentumBuffer !== undefined) next.momentumBuffer = state.momentumBuffer.slice() as T;
-  if (o === undefined) return { params: out, state: next };
-  sgdwKernel(o, state.step === 0, out, grads, o.momentum !== 0 ? next.momentumBuffer : undefined);
-  next.step += 1;
+  if (o !== undefined) applySGDWStep(o, out, grads, next);
   return { params: out, state: next };
 }

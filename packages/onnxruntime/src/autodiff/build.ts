@@ -1,15 +1,16 @@
-import { GraphEmitter } from '../graph/emitter.js';
+import { GraphEmitter, valueInfo } from '../graph/emitter.js';
 import { inferGraphValues, type GraphValues } from '../graph/infer.js';
 import { staticDims, type Dim, type ValueType } from '../graph/values.js';
 import { nodeLabel } from '../proto/attributes.js';
 import { decodeModel, encodeModel } from '../proto/codec.js';
 import { dataTypeName, readFloatTensor, tensorDims, type FloatDataType } from '../proto/tensor.js';
-import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/types.js';
-import { sumToShape } from './broadcast.js';
-import type { GradContext, GradRule } from './context.js';
-import { GRADIENT_RULES } from './rules/index.js';
+import { DataType, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/types.js';
+import { backwardPass, forwardContext, summedGradient, withLabel, type GradParts, type PassState } from './backward.js';
+import type { BatchStatistics } from './context.js';
+import { reachability, ruleOf } from './reach.js';
+import { OPERATORS } from './rules/index.js';
 
-/** Options of {@link buildTrainingModel}. */
+/** Options of {@link buildTraining} and {@link buildTrainingBytes}. */
 export interface TrainingModelOptions {
   /** The value to differentiate. Default: the model's only output. */
   loss?: string;
@@ -20,6 +21,13 @@ export interface TrainingModelOptions {
    * exponent stored as an initializer stays a constant).
    */
   trainable?: readonly string[];
+  /**
+   * Seeds the random operators that have no `seed` attribute of their own
+   * (training-mode Dropout): the k-th gets `seed + k`, so every session of
+   * the training model draws the same sequence of masks. Default: none
+   * (ONNX Runtime seeds them from its own generator).
+   */
+  seed?: number;
 }
 
 /** One trained parameter of a training model. */
@@ -58,14 +66,18 @@ export interface TrainingModel {
   inputs: ModelInput[];
   /** Mask outputs of training-mode Dropout nodes (extra outputs of the training model). */
   dropoutMasks: string[];
+  /**
+   * The batch statistics of each training-mode BatchNormalization (extra
+   * outputs of the training model, after the masks), from which the trainer
+   * updates the running statistics.
+   */
+  batchStatistics: BatchStatistics[];
   /** Default-domain opset of the training model (raised to 16 when a rule needs it). */
   opset: number;
 }
 
 const MIN_OPSET = 13;
 const FLOAT_TYPES: ReadonlySet<number> = new Set([DataType.FLOAT, DataType.DOUBLE]);
-/** Element types a gradient can flow through (parameters themselves are FLOAT or DOUBLE). */
-const DIFFERENTIABLE_TYPES: ReadonlySet<number> = new Set([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);
 
 /** The default-domain opset of a model (throws when it has none or one older than 13). */
 export function defaultOpset(model: ModelProto): number {
@@ -82,22 +94,15 @@ function checkOptions(options: unknown): TrainingModelOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   for (const key of Object.keys(options)) {
-    if (key !== 'loss' && key !== 'trainable') throw new TypeError(`unknown option '${key}' (known: loss, trainable)`);
+    if (key !== 'loss' && key !== 'trainable' && key !== 'seed') throw new TypeError(`unknown option '${key}' (known: loss, trainable, seed)`);
   }
   const o = options as TrainingModelOptions;
   if (o.loss !== undefined && typeof o.loss !== 'string') throw new TypeError('options.loss must be a string');
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new TypeError(`options.seed must be an integer, got ${String(o.seed)}`);
   if (o.trainable !== undefined && (!Array.isArray(o.trainable) || o.trainable.some((n) => typeof n !== 'string'))) {
     throw new TypeError('options.trainable must be an array of initializer names');
   }
   return o;
-}
-
-function valueInfo(name: string, elemType: number, dims: readonly Dim[] | null): ValueInfoProto {
-  const tensorType: NonNullable<NonNullable<ValueInfoProto['type']>['tensorType']> = { elemType };
-  if (dims !== null) {
-    tensorType.shape = { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) };
-  }
-  return { name, type: { tensorType } };
 }
 
 /** Everything named in a graph (values and nodes), so new names avoid them. */
@@ -113,21 +118,8 @@ function namesIn(model: ModelProto): Set<string> {
   return used;
 }
 
-function ruleFor(node: NodeProto): GradRule | undefined {
-  const domain = node.domain ?? '';
-  if (domain !== '' && domain !== 'ai.onnx') return undefined;
-  return GRADIENT_RULES.get(node.opType ?? '');
-}
-
 function operatorName(node: NodeProto): string {
   return node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.${node.opType}` : (node.opType ?? '?');
-}
-
-/** Index sets of a node's differentiable inputs (all of them for an unknown operator). */
-function differentiableInputs(node: NodeProto): readonly number[] {
-  const rule = ruleFor(node);
-  if (rule) return rule.differentiable(node);
-  return (node.input ?? []).map((_, i) => i);
 }
 
 /** Picks and checks the loss value. */
@@ -179,75 +171,9 @@ function requestedTrainable(initializers: Map<string, TensorProto>, requested: r
   });
 }
 
-/** Which values depend on the sources, and which nodes lie between them and the loss, through differentiable inputs. */
-interface Reach {
-  /** Values computed (differentiably) from a source. */
-  tracked: Set<string>;
-  /** Values the loss depends on differentiably, among the tracked ones. */
-  needed: Set<string>;
-  /** Nodes with a tracked differentiable input and a needed output, in reverse order. */
-  active: NodeProto[];
-}
-
-/**
- * Names a node reads from the enclosing graph inside its subgraphs (the
- * bodies of If, Loop, Scan): they are inputs too, only implicit ones.
- */
-function implicitInputs(node: NodeProto): string[] {
-  const out: string[] = [];
-  const visit = (graphs: readonly GraphProto[]): void => {
-    for (const g of graphs) {
-      for (const n of g.node ?? []) {
-        for (const i of n.input ?? []) if (i) out.push(i);
-        visit(subgraphsOf(n));
-      }
-    }
-  };
-  visit(subgraphsOf(node));
-  return out;
-}
-
-function subgraphsOf(node: NodeProto): GraphProto[] {
-  const out: GraphProto[] = [];
-  for (const a of node.attribute ?? []) {
-    if (a.g) out.push(a.g);
-    if (a.graphs) out.push(...a.graphs);
-  }
-  return out;
-}
-
-function reachability(nodes: readonly NodeProto[], values: GraphValues, sources: ReadonlySet<string>, loss: string): Reach {
-  const tracked = new Set<string>(sources);
-  // Inputs through which a gradient may flow: the rule's, or for an operator
-  // without a rule every input, implicit ones included (so it is reported).
-  const flowing = (node: NodeProto): string[] => {
-    if (ruleFor(node)) return differentiableInputs(node).map((i) => node.input?.[i] ?? '');
-    return [...(node.input ?? []), ...implicitInputs(node)];
-  };
-  for (const node of nodes) {
-    if (flowing(node).some((name) => tracked.has(name))) {
-      for (const o of node.output ?? []) {
-        const t = values.types.get(o)?.elemType ?? 0;
-        if (o && (t === 0 || DIFFERENTIABLE_TYPES.has(t) || !ruleFor(node))) tracked.add(o);
-      }
-    }
-  }
-  const needed = new Set<string>([loss]);
-  const active: NodeProto[] = [];
-  for (let k = nodes.length - 1; k >= 0; k--) {
-    const node = nodes[k]!;
-    if (!(node.output ?? []).some((o) => needed.has(o) && tracked.has(o))) continue;
-    const inputs = flowing(node).filter((name) => tracked.has(name));
-    if (inputs.length === 0) continue;
-    for (const name of inputs) needed.add(name);
-    active.push(node);
-  }
-  return { tracked, needed, active };
-}
-
 /**
  * Builds the training model and reports its parameters and inputs. See
- * {@link buildTrainingModel} for what the model computes.
+ * {@link buildTrainingBytes} for what the model computes.
  */
 export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelOptions): TrainingModel {
   const opts = checkOptions(options);
@@ -258,6 +184,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
   const initializers = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) if (t.name) initializers.set(t.name, t);
   const graphInputs = new Set((graph.input ?? []).map((v) => v.name ?? ''));
+  const forwardOutputs = (graph.output ?? []).map((o) => o.name ?? '');
 
   const producers = new Map<string, NodeProto>();
   for (const n of nodes) for (const o of n.output ?? []) if (o) producers.set(o, n);
@@ -271,19 +198,19 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     const floats = floatInitializers(initializers);
     if (floats.length === 0) throw new Error('the model has no FLOAT or DOUBLE initializers to train');
     const names = new Set(floats.map((t) => t.name!));
-    const conservative = inferGraphValues(graph, opset, names);
+    const conservative = inferGraphValues(graph, opset, OPERATORS, names);
     const lossName = chooseLoss(model, conservative, opts.loss, producers).name;
-    const reach = reachability(nodes, conservative, names, lossName);
+    const reach = reachability(OPERATORS, nodes, conservative, names, lossName);
     trainable = floats.filter((t) => reach.needed.has(t.name!));
     if (trainable.length === 0) {
       throw new Error(`the loss '${lossName}' does not depend on any float initializer through operators that carry gradients`);
     }
   }
   const trainableNames = new Set(trainable.map((t) => t.name!));
-  const values = inferGraphValues(graph, opset, trainableNames);
+  const values = inferGraphValues(graph, opset, OPERATORS, trainableNames);
   const loss = chooseLoss(model, values, opts.loss, producers);
-  const { tracked, active } = reachability(nodes, values, trainableNames, loss.name);
-  const unsupported = active.filter((n) => ruleFor(n) === undefined);
+  const { tracked, active } = reachability(OPERATORS, nodes, values, trainableNames, loss.name);
+  const unsupported = active.filter((n) => ruleOf(OPERATORS, n)?.kind !== 'differentiable');
   if (unsupported.length > 0) {
     const list = unsupported.map((n) => `${operatorName(n)} (${nodeLabel(n)})`).join(', ');
     throw new Error(`no gradient rule for operator ${list}, which lies between the parameters and the loss '${loss.name}'`);
@@ -296,88 +223,39 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     used.add(gradName);
   }
   const e = new GraphEmitter(used, opset);
-  const gradParts = new Map<string, string[]>();
+  const gradParts: GradParts = new Map();
   let neededOpset = opset;
   const dropoutMasks: string[] = [];
+  const batchStatistics: BatchStatistics[] = [];
+  let seeds = 0;
+  const state: PassState = {
+    e,
+    opset,
+    values,
+    isConstantInitializer: (name) => name !== undefined && initializers.has(name) && !trainableNames.has(name),
+    requireOpset(version) {
+      neededOpset = Math.max(neededOpset, version);
+    },
+    exposeDropoutMask(mask) {
+      if (!dropoutMasks.includes(mask)) dropoutMasks.push(mask);
+    },
+    exposeBatchStatistics: (stats) => void batchStatistics.push(stats),
+    nextSeed: () => (opts.seed === undefined ? undefined : opts.seed + seeds++),
+    memo: new Map(),
+  };
 
   const lossT = loss.type.elemType;
   const lossDims = staticDims(loss.type.dims)!;
   gradParts.set(loss.name, [e.constant(lossT, lossDims, [1])]);
 
-  const typeOf = (name: string): ValueType => values.types.get(name) ?? { elemType: 0, dims: null };
-  for (const node of active) {
-    const rule = ruleFor(node)!;
-    const label = nodeLabel(node);
-    const diff = new Set(differentiableInputs(node));
+  // What the training model computes besides gradients (batch statistics), for every node.
+  for (const node of nodes) {
+    const rule = ruleOf(OPERATORS, node);
+    if (rule?.kind !== 'differentiable' || rule.forward === undefined) continue;
     e.scope = node.name || `${node.opType}`;
-    const fail = (message: string): never => {
-      throw new Error(`${label}: ${message}`);
-    };
-    const summed = new Map<number, string | undefined>();
-    const ctx: GradContext = {
-      node,
-      e,
-      opset,
-      input: (i) => node.input?.[i] || undefined,
-      output: (i) => node.output?.[i] ?? fail(`has no output ${i}`),
-      gradOut(i) {
-        if (summed.has(i)) return summed.get(i);
-        const name = node.output?.[i];
-        const parts = name ? gradParts.get(name) : undefined;
-        const g = parts === undefined || parts.length === 0 ? undefined : e.sum(parts);
-        summed.set(i, g);
-        return g;
-      },
-      wants: (i) => diff.has(i) && tracked.has(node.input?.[i] ?? ''),
-      type: typeOf,
-      elemType(name) {
-        const t = typeOf(name).elemType;
-        if (t === 0) fail(`the element type of '${name}' is unknown`);
-        return t;
-      },
-      rank: (name) => ctx.dims(name).length,
-      dims(name) {
-        const d = typeOf(name).dims;
-        if (d === null) fail(`the rank of '${name}' is unknown; the gradient needs it (add shape information to the model, e.g. run onnx.shape_inference)`);
-        return d!;
-      },
-      constant: (name) => (name ? values.consts.get(name) : undefined),
-      forwardOutput(i, hint) {
-        const outs = node.output ?? (node.output = []);
-        while (outs.length <= i) outs.push('');
-        if (!outs[i]) {
-          outs[i] = e.fresh(hint);
-          const first = typeOf(outs[0]!);
-          if (node.opType === 'Dropout') values.types.set(outs[i]!, { elemType: DataType.BOOL, dims: first.dims });
-          else if (node.opType === 'MaxPool') values.types.set(outs[i]!, { elemType: DataType.INT64, dims: first.dims });
-          else values.types.set(outs[i]!, typeOf(node.input![0]!));
-        }
-        if (node.opType === 'Dropout' && i === 1 && !dropoutMasks.includes(outs[i]!)) dropoutMasks.push(outs[i]!);
-        return outs[i]!;
-      },
-      requireOpset(version) {
-        neededOpset = Math.max(neededOpset, version);
-      },
-      fail,
-      unbroadcast(g, x, y) {
-        return sumToShape(e, g, ctx.dims(y), x, ctx.dims(x));
-      },
-    };
-    let grads: (string | undefined)[];
-    try {
-      grads = rule.backward(ctx);
-    } catch (err) {
-      if (err instanceof Error && !err.message.includes(label)) err.message = `${label}: ${err.message}`;
-      throw err;
-    }
-    grads.forEach((g, i) => {
-      if (g === undefined || !ctx.wants(i)) return;
-      const name = node.input![i]!;
-      const parts = gradParts.get(name);
-      if (parts) parts.push(g);
-      else gradParts.set(name, [g]);
-    });
+    withLabel(node, () => rule.forward!(forwardContext(state, node)));
   }
+  backwardPass(state, active, tracked, gradParts);
 
   // Gradient outputs, one per parameter (zeros for a parameter the loss does not depend on).
   e.scope = '';
@@ -387,8 +265,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     const name = t.name!;
     const dims = tensorDims(t);
     const dataType = t.dataType as FloatDataType;
-    const parts = gradParts.get(name);
-    const g = parts && parts.length > 0 ? e.sum(parts) : e.zeros(e.ints(dims), dataType);
+    const g = summedGradient(e, gradParts, name) ?? e.zeros(e.ints(dims), dataType);
     const gradName = `${name}_grad`;
     e.nodes.push({ input: [g], output: [gradName], name: e.fresh('Identity_node'), opType: 'Identity' });
     gradOutputs.push(valueInfo(gradName, dataType, dims));
@@ -402,12 +279,20 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
   graph.input = [...dataInputs, ...trainable.map((t) => valueInfo(t.name!, t.dataType!, tensorDims(t)))];
   graph.node = [...nodes, ...e.nodes];
   const lossInfo = (graph.output ?? []).find((o) => o.name === loss.name) ?? valueInfo(loss.name, lossT, lossDims);
+  const statisticOutputs = batchStatistics.flatMap((s) => {
+    const t = initializers.get(s.runningMean)!;
+    const dims = tensorDims(t);
+    return [valueInfo(s.mean, t.dataType ?? 0, dims), valueInfo(s.variance, t.dataType ?? 0, dims)];
+  });
   graph.output = [
     lossInfo,
     ...gradOutputs,
     ...dropoutMasks.map((m) => valueInfo(m, DataType.BOOL, values.types.get(m)?.dims ?? null)),
+    ...statisticOutputs,
   ];
   if (neededOpset > opset) {
+    const read = new Set<string>([...graph.node.flatMap((n) => n.input ?? []), ...forwardOutputs]);
+    for (const node of nodes) withLabel(node, () => ruleOf(OPERATORS, node)?.raiseOpset?.(node, opset, neededOpset, (v) => read.has(v)));
     const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')!;
     entry.version = neededOpset;
     // Opsets 15 and later belong to IR version 8 or later.
@@ -426,6 +311,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
       return { name: v.name!, dataType: t.elemType, dims: t.dims };
     }),
     dropoutMasks,
+    batchStatistics,
     opset,
   };
 }
@@ -433,7 +319,9 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
 /**
  * Builds a training model from an ONNX model whose output is a scalar
  * loss (for example `torch.onnx.export` of a module that returns its loss,
- * in training mode, opset 13 or newer).
+ * in training mode, opset 13 or newer), and returns its bytes;
+ * {@link buildTraining} returns them together with what was built (the
+ * parameters, inputs and extra outputs).
  *
  * The returned model runs on a stock ONNX Runtime (only standard ONNX
  * operators are added). Its inputs are the forward model's inputs followed
@@ -444,10 +332,13 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
  * 2. `<name>_grad` for each parameter: ∂loss/∂parameter, same type and
  *    shape (zeros when the loss does not depend on it);
  * 3. the mask of every training-mode Dropout (the node's `mask` output,
- *    added when the model had none), so a run can be inspected or replayed.
+ *    added when the model had none), so a run can be inspected or replayed;
+ * 4. the batch mean and unbiased batch variance of every training-mode
+ *    BatchNormalization, from which the trainer updates the running
+ *    statistics as torch does.
  *
  * The gradients come from reverse-mode differentiation, written node by
- * node with the rules listed in the package README (operator coverage).
+ * node with the rules listed in the package README (supported operators).
  * Every check happens before anything is built: an operator without a rule
  * on the way from a parameter to the loss, a loss that is not a scalar,
  * a trainable name that is not a float initializer. Each throws an Error
@@ -455,12 +346,22 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
  *
  * @example
  * ```ts
- * const training = buildTrainingModel(readFileSync('mlp-loss.onnx'));
+ * const training = buildTrainingBytes(readFileSync('mlp-loss.onnx'));
  * const session = await ort.InferenceSession.create(training);
  * const out = await session.run({ x, y, 'fc.weight': w, 'fc.bias': b });
  * out['fc.weight_grad']; // ∂loss/∂fc.weight
  * ```
  */
-export function buildTrainingModel(forwardModel: Uint8Array, options?: TrainingModelOptions): Uint8Array {
+export function buildTrainingBytes(forwardModel: Uint8Array, options?: TrainingModelOptions): Uint8Array {
   return buildTraining(forwardModel, options).model;
+}
+
+/**
+ * The former name of {@link buildTrainingBytes}.
+ *
+ * @deprecated Use {@link buildTrainingBytes} (same arguments, same bytes);
+ * this name goes away in the next minor version.
+ */
+export function buildTrainingModel(forwardModel: Uint8Array, options?: TrainingModelOptions): Uint8Array {
+  return buildTrainingBytes(forwardModel, options);
 }

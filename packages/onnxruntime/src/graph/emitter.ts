@@ -1,6 +1,16 @@
 import { makeAttribute, type AttributeValue } from '../proto/attributes.js';
 import { makeTensor } from '../proto/tensor.js';
-import { DataType, type NodeProto, type TensorProto } from '../proto/types.js';
+import { DataType, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto/types.js';
+import type { Dim } from './values.js';
+
+/** A ValueInfoProto for a tensor of `elemType`; `dims` null leaves the shape out. */
+export function valueInfo(name: string, elemType: number, dims: readonly Dim[] | null): ValueInfoProto {
+  const tensorType: NonNullable<NonNullable<ValueInfoProto['type']>['tensorType']> = { elemType };
+  if (dims !== null) {
+    tensorType.shape = { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) };
+  }
+  return { name, type: { tensorType } };
+}
 
 /**
  * Appends nodes and constant initializers to a graph under construction,
@@ -9,10 +19,12 @@ import { DataType, type NodeProto, type TensorProto } from '../proto/types.js';
  * as an input) write the form the model's opset expects.
  */
 export class GraphEmitter {
+  /** The nodes written so far, in order. */
   readonly nodes: NodeProto[] = [];
-  readonly initializers: TensorProto[] = [];
-  private readonly constants = new Map<string, string>();
-  private counter = 0;
+  /** Constant initializers (of the main graph, shared with every child emitter). */
+  readonly initializers: TensorProto[];
+  private readonly constants: Map<string, string>;
+  private readonly counter: { n: number };
   /** A short label for the forward node whose gradient is being written; used in names. */
   scope = '';
 
@@ -21,13 +33,29 @@ export class GraphEmitter {
     /** The model's default-domain opset. */
     readonly opset: number,
     private readonly prefix = 'grad',
-  ) {}
+    shared?: { initializers: TensorProto[]; constants: Map<string, string>; counter: { n: number } },
+  ) {
+    this.initializers = shared?.initializers ?? [];
+    this.constants = shared?.constants ?? new Map();
+    this.counter = shared?.counter ?? { n: 0 };
+  }
+
+  /**
+   * An emitter for a subgraph (a Loop body): its own node list, the same
+   * names in use, and constants that stay initializers of the main graph,
+   * which the subgraph reads from the enclosing scope.
+   */
+  child(): GraphEmitter {
+    const e = new GraphEmitter(this.used, this.opset, this.prefix, { initializers: this.initializers, constants: this.constants, counter: this.counter });
+    e.scope = this.scope;
+    return e;
+  }
 
   /** A value name not used anywhere in the graph yet. */
   fresh(hint: string): string {
     const base = `${this.prefix}/${this.scope ? `${this.scope}/` : ''}${hint}`;
     let name = base;
-    while (this.used.has(name)) name = `${base}_${++this.counter}`;
+    while (this.used.has(name)) name = `${base}_${++this.counter.n}`;
     this.used.add(name);
     return name;
   }
@@ -80,6 +108,12 @@ export class GraphEmitter {
     }
     const axesInput = typeof axes === 'string' ? axes : this.ints(axes);
     return this.op('ReduceSum', [x, axesInput], { keepdims: keepdims ? 1 : 0, noop_with_empty_axes: noopWithEmptyAxes ? 1 : undefined });
+  }
+
+  /** ReduceMean over constant `axes` (an attribute before opset 18, an input from 18). */
+  reduceMean(x: string, axes: readonly number[], keepdims: boolean): string {
+    if (this.opset >= 18) return this.op('ReduceMean', [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
+    return this.op('ReduceMean', [x], { axes: [...axes], keepdims: keepdims ? 1 : 0 });
   }
 
   unsqueeze(x: string, axes: readonly number[] | string): string {

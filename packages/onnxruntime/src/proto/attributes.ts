@@ -1,4 +1,4 @@
-import { AttributeType, type AttributeProto, type NodeProto, type TensorProto } from './types.js';
+import { AttributeType, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './types.js';
 
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
@@ -49,11 +49,12 @@ export function tensorAttr(node: NodeProto, name: string): TensorProto | undefin
 }
 
 /** Attribute values accepted by the node builders. */
-export type AttributeValue = number | readonly number[] | string | TensorProto | { float: number } | { floats: readonly number[] };
+export type AttributeValue = number | readonly number[] | string | TensorProto | { float: number } | { floats: readonly number[] } | { graph: GraphProto };
 
 /**
  * Builds an AttributeProto. Whole numbers become INT and arrays INTS; use
- * `{ float: x }` / `{ floats: [...] }` for float attributes.
+ * `{ float: x }` / `{ floats: [...] }` for float attributes and
+ * `{ graph }` for a subgraph.
  */
 export function makeAttribute(name: string, value: AttributeValue): AttributeProto {
   if (typeof value === 'number') {
@@ -64,5 +65,6 @@ export function makeAttribute(name: string, value: AttributeValue): AttributePro
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: [...(value as readonly number[])] };
   if ('float' in value && typeof value.float === 'number') return { name, type: AttributeType.FLOAT, f: value.float };
   if ('floats' in value && Array.isArray(value.floats)) return { name, type: AttributeType.FLOATS, floats: [...value.floats] };
+  if ('graph' in value) return { name, type: AttributeType.GRAPH, g: (value as { graph: GraphProto }).graph };
   return { name, type: AttributeType.TENSOR, t: value as TensorProto };
 }

@@ -1,4 +1,4 @@
-import { deserializeCheckpoint, serializeCheckpoint, type AdamWState, type Json } from '@adamw/core';
+import { deserializeCheckpoint, serializeCheckpoint, type AdamWState, type Json, type OptimizerState } from '@adamw/core';
 import type { TrainingModel } from '../autodiff/build.js';
 import type { ParameterArray } from './trainer.js';
 
@@ -10,14 +10,17 @@ interface CheckpointMeta {
   stepCount: number;
   loss: string;
   parameters: { name: string; dims: number[] }[];
+  /** Running statistics (BatchNormalization), stored beside the parameters without optimizer state. */
+  buffers?: string[];
 }
 
-/** Parameters, AdamW states and the trainer's step count in core's checksummed archive. */
+/** Parameters, AdamW states, running statistics and the trainer's step count in core's checksummed archive. */
 export function writeCheckpoint(
   training: TrainingModel,
   params: Readonly<Record<string, ParameterArray>>,
   states: Readonly<Record<string, AdamWState<ParameterArray>>>,
   stepCount: number,
+  buffers: Readonly<Record<string, ParameterArray>> = {},
 ): Uint8Array {
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
@@ -25,7 +28,9 @@ export function writeCheckpoint(
     loss: training.loss,
     parameters: training.parameters.map((p) => ({ name: p.name, dims: p.dims })),
   };
-  return serializeCheckpoint({ params: { ...params }, states: { ...states }, meta: meta as unknown as Json });
+  const bufferNames = Object.keys(buffers);
+  if (bufferNames.length > 0) meta.buffers = bufferNames;
+  return serializeCheckpoint({ params: { ...params, ...buffers }, states: { ...states }, meta: meta as unknown as Json });
 }
 
 function sameKind(a: ParameterArray, b: ParameterArray): boolean {
@@ -39,16 +44,16 @@ function kindOf(a: unknown): string {
 }
 
 /**
- * Decodes and checks a checkpoint against the trainer's parameters and
- * states (names, types, lengths, which moments exist) without changing
- * anything; returns the values to copy in.
+ * Decodes and checks a checkpoint's format and parameters against the
+ * trainer's (names, types, lengths) without changing anything; returns the
+ * values to copy in. The optimizer checks the states.
  */
 export function restoreCheckpoint(
   bytes: Uint8Array,
   training: TrainingModel,
   params: Readonly<Record<string, ParameterArray>>,
-  states: Readonly<Record<string, AdamWState<ParameterArray>>>,
-): { params: Record<string, ParameterArray>; states: Record<string, AdamWState<ParameterArray>>; stepCount: number } {
+  buffers: Readonly<Record<string, ParameterArray>> = {},
+): { params: Record<string, ParameterArray>; states: Record<string, OptimizerState>; stepCount: number; buffers: Record<string, ParameterArray> } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('a checkpoint must be a Uint8Array');
   const checkpoint = deserializeCheckpoint(bytes);
   const meta = checkpoint.meta as Partial<CheckpointMeta> | undefined;
@@ -56,6 +61,22 @@ export function restoreCheckpoint(
     throw new Error(`not an @adamw/onnxruntime checkpoint (format ${JSON.stringify(meta?.format)}, expected ${CHECKPOINT_FORMAT})`);
   }
   if (!Number.isSafeInteger(meta.stepCount) || meta.stepCount! < 0) throw new Error(`corrupt checkpoint: step count ${meta.stepCount}`);
+  const storedBuffers = new Set(Array.isArray(meta.buffers) ? meta.buffers : []);
+  const mineBuffers = Object.keys(buffers);
+  const missingBuffers = mineBuffers.filter((n) => !storedBuffers.has(n));
+  const extraBuffers = [...storedBuffers].filter((n) => !(n in buffers));
+  if (missingBuffers.length > 0 || extraBuffers.length > 0) {
+    throw new Error(
+      `the checkpoint's running statistics do not match this model: ${[missingBuffers.length ? `missing ${missingBuffers.join(', ')}` : '', extraBuffers.length ? `unknown ${extraBuffers.join(', ')}` : ''].filter((m) => m).join('; ')}`,
+    );
+  }
+  const restoredBuffers: Record<string, ParameterArray> = {};
+  for (const name of mineBuffers) {
+    const theirs = checkpoint.params[name];
+    if (theirs === undefined || !sameKind(buffers[name]!, theirs)) throw new Error(`checkpoint running statistic '${name}' is ${kindOf(theirs)}, but the model's is ${kindOf(buffers[name])}`);
+    restoredBuffers[name] = theirs;
+    delete checkpoint.params[name];
+  }
   const expected = training.parameters.map((p) => p.name);
   const stored = Object.keys(checkpoint.params);
   const missing = expected.filter((n) => !(n in checkpoint.params));
@@ -65,24 +86,10 @@ export function restoreCheckpoint(
       `the checkpoint's parameters do not match this model: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.join(', ')}` : ''}`,
     );
   }
-  const outStates: Record<string, AdamWState<ParameterArray>> = {};
   for (const name of expected) {
     const mine = params[name]!;
     const theirs = checkpoint.params[name]!;
     if (!sameKind(mine, theirs)) throw new Error(`checkpoint parameter '${name}' is ${kindOf(theirs)}, but the model's is ${kindOf(mine)}`);
-    const s = checkpoint.states[name] as AdamWState<ParameterArray> | undefined;
-    if (s === undefined || !('v' in s)) throw new Error(`the checkpoint has no AdamW state for '${name}'`);
-    for (const field of ['m', 'v'] as const) {
-      if (!(s[field] instanceof Float32Array || s[field] instanceof Float64Array) || !sameKind(mine, s[field])) {
-        throw new Error(`checkpoint state '${name}'.${field} is ${kindOf(s[field])}, expected ${kindOf(mine)}`);
-      }
-    }
-    const wantsMax = states[name]!.vMax !== undefined;
-    if (wantsMax !== (s.vMax !== undefined)) {
-      throw new Error(`checkpoint state '${name}' ${wantsMax ? 'lacks' : 'has'} an AMSGrad maximum, but the optimizer ${wantsMax ? 'uses' : 'does not use'} AMSGrad`);
-    }
-    if (s.vMax !== undefined && !sameKind(mine, s.vMax)) throw new Error(`checkpoint state '${name}'.vMax is ${kindOf(s.vMax)}, expected ${kindOf(mine)}`);
-    outStates[name] = s;
   }
-  return { params: checkpoint.params as Record<string, ParameterArray>, states: outStates, stepCount: meta.stepCount! };
+  return { params: checkpoint.params as Record<string, ParameterArray>, states: checkpoint.states, stepCount: meta.stepCount!, buffers: restoredBuffers };
 }

@@ -32,14 +32,32 @@ function dropoutToEval(graph: GraphProto): void {
 }
 
 /**
- * The forward model for evaluation: the trained initializers become graph
- * inputs (so a run reads the trainer's current arrays) and Dropout runs in
- * inference mode.
+ * Switches every BatchNormalization to inference mode (normalising with the
+ * running statistics): `training_mode` 0 from opset 14, and only the
+ * normalised output in every opset (opset 13's training form is the one with
+ * the statistics outputs). Throws when a statistics output is read.
  */
-export function evaluationModel(forward: Uint8Array, trainable: readonly string[]): Uint8Array {
+function batchNormToEval(graph: GraphProto): void {
+  const read = new Set<string>([...(graph.node ?? []).flatMap((n) => n.input ?? []), ...(graph.output ?? []).map((o) => o.name ?? '')]);
+  for (const node of graph.node ?? []) {
+    if (node.opType !== 'BatchNormalization' || (node.domain && node.domain !== 'ai.onnx')) continue;
+    const extra = (node.output ?? []).slice(1).filter((o) => o && read.has(o));
+    if (extra.length > 0) throw new Error(`BatchNormalization node '${node.name ?? ''}' has its statistics outputs read (${extra.join(', ')}), so it cannot be switched to inference mode`);
+    node.output = (node.output ?? []).slice(0, 1);
+    for (const a of node.attribute ?? []) if (a.name === 'training_mode') a.i = 0;
+  }
+}
+
+/**
+ * The forward model for evaluation: the trained initializers (and the
+ * running statistics in `buffers`) become graph inputs, so a run reads the
+ * trainer's current arrays, and Dropout and BatchNormalization run in
+ * inference mode, as after torch's `module.eval()`.
+ */
+export function evaluationModel(forward: Uint8Array, trainable: readonly string[], buffers: readonly string[] = []): Uint8Array {
   const model = decodeModel(forward);
   const graph = model.graph!;
-  const names = new Set(trainable);
+  const names = new Set([...trainable, ...buffers]);
   const moved = (graph.initializer ?? []).filter((t) => names.has(t.name ?? ''));
   graph.initializer = (graph.initializer ?? []).filter((t) => !names.has(t.name ?? ''));
   graph.input = [
@@ -50,6 +68,7 @@ export function evaluationModel(forward: Uint8Array, trainable: readonly string[
     })),
   ];
   dropoutToEval(graph);
+  batchNormToEval(graph);
   return encodeModel(model);
 }
 
@@ -60,6 +79,13 @@ export interface ExportOptions {
    * `'eval'` switches them to inference mode (identity). Default `'keep'`.
    */
   dropout?: 'keep' | 'eval';
+  /**
+   * `'keep'` writes BatchNormalization nodes as the forward model had them
+   * (a training-mode export normalises with each batch's statistics);
+   * `'eval'` switches them to inference mode, normalising with the running
+   * statistics the trainer kept, as torch's `module.eval()`. Default `'keep'`.
+   */
+  batchNorm?: 'keep' | 'eval';
 }
 
 /** The forward model with the given values written into its initializers. */
@@ -77,5 +103,6 @@ export function modelWithParameters(
     writeFloatTensor(t, values);
   }
   if (options.dropout === 'eval') dropoutToEval(graph);
+  if (options.batchNorm === 'eval') batchNormToEval(graph);
   return encodeModel(model);
 }

@@ -1,22 +1,12 @@
-import {
-  DEFAULT_NO_DECAY,
-  firstNonFinite as firstNonFiniteIndex,
-  adamwStepNamed,
-  clipByGlobalNormInPlace,
-  noDecayRule,
-  resolveAdamWOptions,
-  type AdamWOptions,
-  type AdamWState,
-  type NamePattern,
-  type ParamRule,
-  type Schedule,
-} from '@adamw/core';
+import { createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
-import { allocateTrainingArrays, copyStatesInto } from './arrays.js';
+import { allocateTrainingArrays } from './arrays.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
+import { createRunningStatistics } from './running-statistics.js';
 
 /** The parts of the `onnxruntime-node` module the trainer uses. */
 export interface OrtModule {
@@ -34,8 +24,9 @@ export interface OrtTrainerOptions {
   /** AdamW options (`@adamw/core`); `scheduleMultiplier` is the constant η unless `schedule` is given. */
   optimizer?: AdamWOptions;
   /**
-   * Parameters trained without weight decay: names (matched exactly),
-   * regular expressions or predicates. Default: `DEFAULT_NO_DECAY` from
+   * Parameters trained without weight decay: `@adamw/core` name patterns (a
+   * string matches the names that contain it, as in every package of this
+   * project; a RegExp; a predicate). Default: `DEFAULT_NO_DECAY` from
    * `@adamw/core` (biases and normalisation weights, as `@adamw/tfjs`);
    * pass `[]` to decay every parameter, as `torch.optim.AdamW` does with a
    * single parameter group.
@@ -47,8 +38,14 @@ export interface OrtTrainerOptions {
   clipGlobalNorm?: number;
   /** The value to differentiate (default: the model's only output). */
   loss?: string;
-  /** Initializers to train (default: every float initializer). */
-  trainable?: readonly string[];
+  /**
+   * The parameters to train: names or patterns (`@adamw/core`'s
+   * `NamePattern`: a substring, a RegExp or a predicate) matched against the
+   * model's float initializers; the rest stay frozen, with no gradient
+   * output, no optimizer state, and their values untouched. Default: every
+   * float initializer the loss depends on.
+   */
+  trainable?: NamePattern | readonly NamePattern[];
   /** The `onnxruntime-node` module to use. Default: `await import('onnxruntime-node')`. */
   ort?: OrtModule;
   /** Session options for both sessions (training and evaluation). */
@@ -66,6 +63,13 @@ export interface OrtTrainer {
   readonly gradients: Readonly<Record<string, ParameterArray>>;
   /** AdamW state per parameter. */
   readonly states: Readonly<Record<string, AdamWState<ParameterArray>>>;
+  /**
+   * The running statistics of training-mode BatchNormalization nodes by
+   * initializer name (`bn.running_mean`, `bn.running_var`), updated after
+   * every applied step as torch updates them; exported, checkpointed, and
+   * used by `evaluate`.
+   */
+  readonly runningStatistics: Readonly<Record<string, ParameterArray>>;
   /** Updates applied so far (skipped steps do not count). */
   readonly stepCount: number;
   /** The training model and what was built with it. */
@@ -82,7 +86,7 @@ export interface OrtTrainer {
    * still resolves to the loss.
    */
   step(feeds: Record<string, Tensor>): Promise<number>;
-  /** The loss on a batch with the current parameters, Dropout in inference mode; changes nothing. */
+  /** The loss on a batch with the current parameters, Dropout and BatchNormalization in inference mode (torch's `module.eval()`); changes nothing. */
   evaluate(feeds: Record<string, Tensor>): Promise<number>;
   /** The forward model with the trained values in its initializers (loadable by any ONNX Runtime). */
   exportModel(options?: ExportOptions): Uint8Array;
@@ -104,34 +108,18 @@ async function loadOrt(): Promise<OrtModule> {
   return mod.InferenceSession ? mod : mod.default!;
 }
 
-function checkTrainerOptions(options: OrtTrainerOptions): void {
+/** Checks the options; returns the step protocol's part of them and core's validated protocol. */
+function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimizerConfig; protocol: StepProtocol } {
   if (options === null || typeof options !== 'object') throw new TypeError('createOrtTrainer needs an options object');
   for (const key of Object.keys(options)) {
     if (!TRAINER_KEYS.includes(key)) throw new TypeError(`unknown trainer option '${key}' (known: ${TRAINER_KEYS.join(', ')})`);
   }
   if (!(options.model instanceof Uint8Array)) throw new TypeError('options.model must be the ONNX model as a Uint8Array');
-  if (options.schedule !== undefined && typeof options.schedule !== 'function') throw new TypeError('options.schedule must be a function of the step index');
-  const clip = options.clipGlobalNorm;
-  if (clip !== undefined && (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip))) {
-    throw new RangeError(`options.clipGlobalNorm must be a positive finite number, got ${clip}`);
-  }
-  resolveAdamWOptions(options.optimizer ?? {});
-}
-
-/** Patterns that match names exactly when given as strings (core's strings match substrings). */
-function exactPatterns(exclude: NamePattern | readonly NamePattern[]): NamePattern[] {
-  const list = Array.isArray(exclude) ? (exclude as readonly NamePattern[]) : [exclude as NamePattern];
-  return list.map((p) => (typeof p === 'string' ? (name: string) => name === p : p));
-}
-
-/** The first non-finite element of the loss or a gradient, described; undefined when all are finite. */
-function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterArray>>): string | undefined {
-  if (!Number.isFinite(loss)) return `the loss is ${loss}`;
-  for (const [name, g] of Object.entries(grads)) {
-    const i = firstNonFiniteIndex(g);
-    if (i >= 0) return `the gradient of '${name}' has ${g[i]} at index ${i}`;
-  }
-  return undefined;
+  const config: NamedOptimizerConfig = { options: options.optimizer ?? {} };
+  if (options.exclude !== undefined) config.exclude = options.exclude;
+  if (options.schedule !== undefined) config.schedule = options.schedule;
+  if (options.clipGlobalNorm !== undefined) config.clipGlobalNorm = options.clipGlobalNorm;
+  return { config, protocol: createStepProtocol(config) };
 }
 
 /**
@@ -143,15 +131,11 @@ function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterAr
  * Runtime reads the arrays without copying, gradients land in preallocated
  * output tensors passed as `session.run`'s fetches, and `@adamw/core`'s
  * step rewrites the parameter arrays in place, so nothing is allocated per
- * step beyond what ONNX Runtime does internally. With the torch convention:
- *
- * ```text
- * g ← ∂loss/∂θ               (ONNX Runtime, one run)
- * g ← g · min(1, c/(‖g‖+1e-6))   when clipGlobalNorm = c
- * θ ← θ·(1 − α·η·λ)          (λ = 0 for excluded names: biases and norms by default)
- * m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²
- * θ ← θ − (α·η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
- * ```
+ * step beyond what ONNX Runtime does internally. Each step computes
+ * g = ∂loss/∂θ in one ONNX Runtime run, then runs `@adamw/core`'s step
+ * protocol (`createNamedOptimizer`: non-finite policy, `clipGlobalNorm`, η
+ * from the schedule, no decay for excluded names) with the update written out
+ * on `AdamWOptions` of `@adamw/core`.
  *
  * @example
  * ```ts
@@ -161,20 +145,18 @@ function firstNonFinite(loss: number, grads: Readonly<Record<string, ParameterAr
  * ```
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
-  checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: options.trainable });
+  const { config, protocol } = checkTrainerOptions(options);
+  const training = buildTraining(options.model, { loss: options.loss, trainable: resolveTrainable(options.model, options.trainable) });
   const ort = options.ort ?? (await loadOrt());
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
   let evalSession: InferenceSession | undefined;
 
-  const optimizer: AdamWOptions = { ...(options.optimizer ?? {}) };
-  const policy = resolveAdamWOptions(optimizer).nonFinite;
-  const rules: ParamRule[] = [noDecayRule(options.exclude === undefined ? DEFAULT_NO_DECAY : exactPatterns(options.exclude))];
   const parameterNames = new Set(training.parameters.map((p) => p.name));
 
   const initial = Object.fromEntries(training.parameters.map((p) => [p.name, p.initial]));
-  const { parameters, gradients, states } = allocateTrainingArrays(initial, optimizer, rules);
+  const { parameters, gradients, states } = allocateTrainingArrays(initial, (name) => protocol.optionsFor(name, 1));
+  const optimizer = createNamedOptimizer(config, parameters, states);
   const paramTensors: Record<string, Tensor> = {};
   const fetches: Record<string, Tensor> = {};
   const lossArray = training.lossDataType === 11 ? new Float64Array(1) : new Float32Array(1);
@@ -184,7 +166,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
-  let stepCount = 0;
+  const statistics = createRunningStatistics(training, options.model, ort);
+  Object.assign(fetches, statistics.fetches);
   let busy = false;
 
   const exclusive = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
@@ -206,8 +189,9 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     get states() {
       return states;
     },
+    runningStatistics: statistics.values,
     get stepCount() {
-      return stepCount;
+      return optimizer.stepCount;
     },
     training,
 
@@ -220,17 +204,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
           throw new Error(`ONNX Runtime could not run the training step: ${(e as Error).message}`);
         }
         const loss = lossArray[0]!;
-        if (policy !== 'propagate') {
-          const bad = firstNonFinite(loss, gradients);
-          if (bad !== undefined) {
-            if (policy === 'throw') throw new RangeError(`${bad}; nonFinite: 'throw' leaves parameters and state unchanged`);
-            return loss;
-          }
-        }
-        if (options.clipGlobalNorm !== undefined) clipByGlobalNormInPlace(gradients, options.clipGlobalNorm);
-        const eta = options.schedule ? options.schedule(stepCount) : (optimizer.scheduleMultiplier ?? 1);
-        adamwStepNamed(parameters, gradients, states, { ...optimizer, nonFinite: 'propagate', scheduleMultiplier: eta }, rules);
-        stepCount += 1;
+        if (optimizer.step(parameters, gradients, { loss }).applied) statistics.update();
         return loss;
       });
     },
@@ -238,10 +212,10 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     evaluate(feeds) {
       return exclusive('evaluate', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
-        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames]), sessionOptions);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
         let out: InferenceSession.ReturnType;
         try {
-          out = await evalSession.run({ ...checked, ...paramTensors }, [training.loss]);
+          out = await evalSession.run({ ...checked, ...paramTensors, ...statistics.tensors }, [training.loss]);
         } catch (e) {
           throw new Error(`ONNX Runtime could not evaluate the model: ${(e as Error).message}`);
         }
@@ -251,21 +225,22 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     exportModel(exportOptions) {
       idle('export the model');
-      return modelWithParameters(options.model, parameters, exportOptions);
+      return modelWithParameters(options.model, { ...parameters, ...statistics.values }, exportOptions);
     },
 
     saveCheckpoint() {
       idle('save a checkpoint');
-      return writeCheckpoint(training, parameters, states, stepCount);
+      return writeCheckpoint(training, parameters, states, optimizer.stepCount, statistics.values);
     },
 
     loadCheckpoint(bytes) {
       idle('load a checkpoint');
-      const restored = restoreCheckpoint(bytes, training, parameters, states);
+      const restored = restoreCheckpoint(bytes, training, parameters, statistics.values);
+      optimizer.checkState(restored);
       // Everything was checked; now copy (the arrays stay the ones ONNX Runtime reads and AdamW updates).
       for (const [name, values] of Object.entries(restored.params)) parameters[name]!.set(values);
-      copyStatesInto(states, restored.states);
-      stepCount = restored.stepCount;
+      for (const [name, values] of Object.entries(restored.buffers)) statistics.values[name]!.set(values);
+      optimizer.setState(restored);
     },
 
     async release() {

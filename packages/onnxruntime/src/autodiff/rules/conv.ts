@@ -1,7 +1,11 @@
+import { dimsOf, elemOf } from '../../graph/shape-rules.js';
+import type { InferRule } from '../../graph/infer.js';
+import type { Dim } from '../../graph/values.js';
 import { intAttr, intsAttr, stringAttr } from '../../proto/attributes.js';
 import { makeTensor } from '../../proto/tensor.js';
-import type { Dim } from '../../graph/values.js';
-import type { GradContext, GradRule } from '../context.js';
+import { DataType } from '../../proto/types.js';
+import type { GradContext } from '../context.js';
+import { forwardOnly, type DifferentiableOperator, type OperatorRule } from '../operator.js';
 
 /** Geometry of a convolution or pooling window, pads made explicit. */
 interface Window {
@@ -17,6 +21,39 @@ interface Window {
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
+
+/** Output size of one spatial axis of Conv/pooling, when everything is known. */
+function spatialOut(size: Dim, kernel: number, stride: number, dilation: number, padTotal: number, autoPad: string, ceil: boolean): Dim {
+  if (typeof size !== 'number') return null;
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(size / stride);
+  const span = (kernel - 1) * dilation + 1;
+  const pads = autoPad === 'VALID' ? 0 : padTotal;
+  const q = (size + pads - span) / stride;
+  return (ceil ? Math.ceil(q) : Math.floor(q)) + 1;
+}
+
+/** Conv and pooling: [N, C_out, spatial…] (and MaxPool's int64 Indices of the same shape). */
+const windowInfer: InferRule = (node, env) => {
+  const op = node.opType;
+  const ins = node.input ?? [];
+  const t = elemOf(env, ins[0]);
+  const x = dimsOf(env, ins[0]);
+  const w = op === 'Conv' ? dimsOf(env, ins[1]) : null;
+  const spatialRank = x !== null ? x.length - 2 : w !== null ? w.length - 2 : null;
+  if (spatialRank === null) return { types: [{ elemType: t, dims: null }, { elemType: DataType.INT64, dims: null }] };
+  const kernel = intsAttr(node, 'kernel_shape') ?? (w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : []);
+  const strides = intsAttr(node, 'strides') ?? new Array<number>(spatialRank).fill(1);
+  const dil = intsAttr(node, 'dilations') ?? new Array<number>(spatialRank).fill(1);
+  const pads = intsAttr(node, 'pads') ?? new Array<number>(2 * spatialRank).fill(0);
+  const autoPad = stringAttr(node, 'auto_pad', 'NOTSET');
+  const ceil = intAttr(node, 'ceil_mode', 0) === 1;
+  const out: Dim[] = [x?.[0] ?? null, op === 'Conv' ? (w?.[0] ?? null) : (x?.[1] ?? null)];
+  for (let i = 0; i < spatialRank; i++) {
+    const k = kernel[i];
+    out.push(k === undefined || Number.isNaN(k) ? null : spatialOut(x?.[i + 2] ?? null, k, strides[i]!, dil[i]!, pads[i]! + pads[i + spatialRank]!, autoPad, ceil));
+  }
+  return { types: [{ elemType: t, dims: out }, { elemType: DataType.INT64, dims: out }] };
+};
 
 /** Reads strides, dilations, pads and auto_pad; SAME_* pads need static sizes. */
 function windowOf(ctx: GradContext, n: number, kernel: Dim[]): Window {
@@ -92,11 +129,14 @@ function transposedToInput(ctx: GradContext, g: string, w: string, win: Window, 
  *      cropped to the kernel size
  * ```
  */
-export const convRule: GradRule = {
+const conv: DifferentiableOperator = {
+  op: 'Conv',
+  kind: 'differentiable',
+  doc: '1-D/2-D/3-D, pads, strides, dilations, groups, depthwise, `auto_pad`: dX: ConvTranspose (exact `output_padding`, or cropped at run time); dW: Conv of the regrouped input with G as weights, strides and dilations swapped; dB: ReduceSum',
+  infer: windowInfer,
   differentiable: (node) => ((node.input ?? []).length > 2 && node.input![2] ? [0, 1, 2] : [0, 1]),
   backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
+    const g = ctx.g;
     const e = ctx.e;
     const x = ctx.input(0)!;
     const w = ctx.input(1)!;
@@ -142,11 +182,15 @@ export const convRule: GradRule = {
  * to the input's shape. Ties go where ONNX Runtime's indices point: the
  * first maximum of the window, as in torch.
  */
-export const maxPoolRule: GradRule = {
+const maxPool: DifferentiableOperator = {
+  op: 'MaxPool',
+  kind: 'differentiable',
+  doc: 'any kernel, stride, pads, dilations, `ceil_mode`: ScatterElements (`reduction="add"`) at the node\'s `Indices` output',
+  infer: windowInfer,
   differentiable: () => [0],
+  extraOutputs: [1],
   backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
+    const g = ctx.g;
     if (intAttr(ctx.node, 'storage_order', 0) !== 0) ctx.fail('storage_order 1 (column-major indices) is not supported');
     ctx.requireOpset(16, 'the gradient of MaxPool uses ScatterElements with reduction="add"');
     const e = ctx.e;
@@ -165,11 +209,14 @@ export const maxPoolRule: GradRule = {
  * with a kernel of ones. With `count_include_pad = 0` and padding, the
  * divisor per output is counted by a Conv of ones over the unpadded input.
  */
-export const averagePoolRule: GradRule = {
+const averagePool: DifferentiableOperator = {
+  op: 'AveragePool',
+  kind: 'differentiable',
+  doc: '`ceil_mode` 0, `count_include_pad` 0 or 1: depthwise ConvTranspose of G / count with a kernel of ones; the counts from a Conv of ones when padding is not counted',
+  infer: windowInfer,
   differentiable: () => [0],
   backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
+    const g = ctx.g;
     if (intAttr(ctx.node, 'ceil_mode', 0) !== 0) ctx.fail('ceil_mode 1 is not supported by the gradient');
     const e = ctx.e;
     const x = ctx.input(0)!;
@@ -199,3 +246,6 @@ export const averagePoolRule: GradRule = {
     return [transposedToInput(ctx, scaled, spread, win, channels)];
   },
 };
+
+/** Convolution and windowed pooling. */
+export const CONV_OPERATORS: readonly OperatorRule[] = [conv, maxPool, averagePool, ...forwardOnly(['LpPool'], windowInfer)];

@@ -1,9 +1,11 @@
+import { dimsOf, elemOf, single } from '../../graph/shape-rules.js';
+import { broadcastDims, type Dim } from '../../graph/values.js';
 import { floatAttr, intAttr } from '../../proto/attributes.js';
-import type { Dim } from '../../graph/values.js';
 import { sumToShape } from '../broadcast.js';
-import type { GradContext, GradRule } from '../context.js';
+import type { GradContext } from '../context.js';
+import type { DifferentiableOperator, OperatorRule } from '../operator.js';
 
-function gemm(ctx: GradContext, a: string, b: string, transA: boolean, transB: boolean, alpha: number): string {
+function gemmNode(ctx: GradContext, a: string, b: string, transA: boolean, transB: boolean, alpha: number): string {
   return ctx.e.op('Gemm', [a, b], { transA: transA ? 1 : undefined, transB: transB ? 1 : undefined, alpha: alpha === 1 ? undefined : { float: alpha } });
 }
 
@@ -16,11 +18,20 @@ function gemm(ctx: GradContext, a: string, b: string, transA: boolean, transB: b
  *
  * each written as one Gemm with the transpose flags that undo A′ and B′.
  */
-export const gemmRule: GradRule = {
+const gemm: DifferentiableOperator = {
+  op: 'Gemm',
+  kind: 'differentiable',
+  doc: 'all `transA`/`transB`/`alpha`/`beta`, C of any broadcastable shape: Gemm with the transposes that undo A′ and B′; dC = β·G summed to C\'s shape',
+  infer(node, env) {
+    const a = dimsOf(env, node.input?.[0]);
+    const b = dimsOf(env, node.input?.[1]);
+    const m = a ? (intAttr(node, 'transA', 0) ? a[1] : a[0]) : null;
+    const n = b ? (intAttr(node, 'transB', 0) ? b[0] : b[1]) : null;
+    return single(elemOf(env, node.input?.[0]), [m ?? null, n ?? null]);
+  },
   differentiable: (node) => ((node.input ?? []).length > 2 && node.input![2] ? [0, 1, 2] : [0, 1]),
   backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
+    const g = ctx.g;
     const a = ctx.input(0)!;
     const b = ctx.input(1)!;
     const tA = intAttr(ctx.node, 'transA', 0) === 1;
@@ -30,10 +41,10 @@ export const gemmRule: GradRule = {
     const out: (string | undefined)[] = [];
     if (ctx.wants(0)) {
       // A = G·B′ᵀ (or its transpose when transA)
-      out[0] = tA ? gemm(ctx, b, g, tB, true, alpha) : gemm(ctx, g, b, false, !tB, alpha);
+      out[0] = tA ? gemmNode(ctx, b, g, tB, true, alpha) : gemmNode(ctx, g, b, false, !tB, alpha);
     }
     if (ctx.wants(1)) {
-      out[1] = tB ? gemm(ctx, g, a, true, tA, alpha) : gemm(ctx, a, g, !tA, false, alpha);
+      out[1] = tB ? gemmNode(ctx, g, a, true, tA, alpha) : gemmNode(ctx, a, g, !tA, false, alpha);
     }
     if (ctx.wants(2)) {
       const c = ctx.input(2)!;
@@ -58,11 +69,14 @@ function swapLast(rank: number): number[] {
  * Plain matrix products use Gemm with transpose flags instead of Transpose
  * nodes.
  */
-export const matmulRule: GradRule = {
+const matmul: DifferentiableOperator = {
+  op: 'MatMul',
+  kind: 'differentiable',
+  doc: '2-D, batched, broadcast batch axes, 1-D operands (attention\'s Q·Kᵀ and P·V): G·Bᵀ and Aᵀ·G over the last two axes, summed over broadcast axes (Gemm for 2-D × 2-D)',
+  infer: (node, env) => single(elemOf(env, node.input?.[0]), matmulDims(dimsOf(env, node.input?.[0]), dimsOf(env, node.input?.[1]))),
   differentiable: () => [0, 1],
   backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
+    const g = ctx.g;
     const e = ctx.e;
     const a = ctx.input(0)!;
     const b = ctx.input(1)!;
@@ -75,8 +89,8 @@ export const matmulRule: GradRule = {
       return out;
     }
     if (ra === 2 && rb === 2) {
-      if (ctx.wants(0)) out[0] = gemm(ctx, g, b, false, true, 1);
-      if (ctx.wants(1)) out[1] = gemm(ctx, a, g, true, false, 1);
+      if (ctx.wants(0)) out[0] = gemmNode(ctx, g, b, false, true, 1);
+      if (ctx.wants(1)) out[1] = gemmNode(ctx, a, g, true, false, 1);
       return out;
     }
     const aDims = ctx.dims(a);
@@ -111,3 +125,18 @@ export const matmulRule: GradRule = {
     return out;
   },
 };
+
+function matmulDims(a: Dim[] | null, b: Dim[] | null): Dim[] | null {
+  if (a === null || b === null || a.length === 0 || b.length === 0) return null;
+  const a2 = a.length === 1 ? [1, a[0]!] : a;
+  const b2 = b.length === 1 ? [b[0]!, 1] : b;
+  const batch = broadcastDims([a2.slice(0, -2), b2.slice(0, -2)]);
+  if (batch === null) return null;
+  const out = [...batch];
+  if (a.length > 1) out.push(a2[a2.length - 2]!);
+  if (b.length > 1) out.push(b2[b2.length - 1]!);
+  return out;
+}
+
+/** Matrix products. */
+export const LINEAR_OPERATORS: readonly OperatorRule[] = [gemm, matmul];

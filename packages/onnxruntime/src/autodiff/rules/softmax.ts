@@ -1,17 +1,23 @@
+import { dimsOf, elemOf, sameShape } from '../../graph/shape-rules.js';
+import type { InferRule } from '../../graph/infer.js';
 import { findAttribute, intAttr, stringAttr } from '../../proto/attributes.js';
 import { DataType } from '../../proto/types.js';
-import type { GradContext, GradRule } from '../context.js';
+import type { GradContext } from '../context.js';
+import type { DifferentiableOperator, OperatorRule } from '../operator.js';
 
 function softmaxAxis(ctx: GradContext): number {
   return intAttr(ctx.node, 'axis', -1);
 }
 
 /** softmax′: dx = y · (g − Σ(g·y)) along the axis (torch's softmax_backward). */
-export const softmaxRule: GradRule = {
+const softmax: DifferentiableOperator = {
+  op: 'Softmax',
+  kind: 'differentiable',
+  doc: 'any axis (attention over the last): y·(g − Σ g·y)',
+  infer: sameShape(),
   differentiable: () => [0],
   backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
+    const g = ctx.g;
     const e = ctx.e;
     const y = ctx.output(0);
     const dot = e.reduceSum(e.op('Mul', [g, y]), [softmaxAxis(ctx)], true);
@@ -26,13 +32,21 @@ function logSoftmaxGrad(ctx: GradContext, g: string, logProb: string, axis: numb
   return e.op('Sub', [g, e.op('Mul', [e.op('Exp', [logProb]), total])]);
 }
 
-export const logSoftmaxRule: GradRule = {
+const logSoftmax: DifferentiableOperator = {
+  op: 'LogSoftmax',
+  kind: 'differentiable',
+  doc: 'any axis: g − exp(y)·Σ g',
+  infer: sameShape(),
   differentiable: () => [0],
-  backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
-    return [logSoftmaxGrad(ctx, g, ctx.output(0), softmaxAxis(ctx))];
-  },
+  backward: (ctx) => [logSoftmaxGrad(ctx, ctx.g, ctx.output(0), softmaxAxis(ctx))],
+};
+
+/** The loss (a scalar, or per sample for reduction none) and the log-probabilities. */
+const lossInfer: InferRule = (node, env) => {
+  const [x, labels] = node.input ?? [];
+  const t = elemOf(env, x);
+  const reduction = stringAttr(node, 'reduction', 'mean');
+  return { types: [{ elemType: t, dims: reduction === 'none' ? dimsOf(env, labels) : [] }, { elemType: t, dims: dimsOf(env, x) }] };
 };
 
 /**
@@ -94,13 +108,13 @@ function nllInputGrad(ctx: GradContext, g: string, input: string): string {
 }
 
 /** NegativeLogLikelihoodLoss(input, target[, weight]): the gradient of `input`. */
-export const nllLossRule: GradRule = {
+const nllLoss: DifferentiableOperator = {
+  op: 'NegativeLogLikelihoodLoss',
+  kind: 'differentiable',
+  doc: 'one-hot of the labels (Equal against Range), class weights, `ignore_index`, `mean`/`sum`/`none`, [N, C, d…] inputs',
+  infer: lossInfer,
   differentiable: () => [0],
-  backward(ctx) {
-    const g = ctx.gradOut(0);
-    if (g === undefined) return [];
-    return [nllInputGrad(ctx, g, ctx.input(0)!)];
-  },
+  backward: (ctx) => [nllInputGrad(ctx, ctx.g, ctx.input(0)!)],
 };
 
 /**
@@ -110,12 +124,17 @@ export const nllLossRule: GradRule = {
  * of the optional `log_prob` output, through log_softmax′ using the node's
  * own `log_prob` output (added to the node when it has none).
  */
-export const softmaxCrossEntropyRule: GradRule = {
+const softmaxCrossEntropy: DifferentiableOperator = {
+  op: 'SoftmaxCrossEntropyLoss',
+  kind: 'differentiable',
+  doc: 'as NegativeLogLikelihoodLoss, then log_softmax′ through the node\'s own `log_prob` output (its gradient is added when `log_prob` is used too)',
+  infer: lossInfer,
   differentiable: () => [0],
+  gradientOutputs: () => [0, 1],
+  extraOutputs: [1],
   backward(ctx) {
     const gLoss = ctx.gradOut(0);
     const gLogProb = ctx.gradOut(1);
-    if (gLoss === undefined && gLogProb === undefined) return [];
     const logProb = ctx.forwardOutput(1, 'log_prob');
     const parts: string[] = [];
     if (gLoss !== undefined) parts.push(nllInputGrad(ctx, gLoss, ctx.input(0)!));
@@ -123,3 +142,6 @@ export const softmaxCrossEntropyRule: GradRule = {
     return [logSoftmaxGrad(ctx, ctx.e.sum(parts), logProb, 1)];
   },
 };
+
+/** Softmax, LogSoftmax and the classification losses. */
+export const SOFTMAX_OPERATORS: readonly OperatorRule[] = [softmax, logSoftmax, softmaxCrossEntropy, nllLoss];
