@@ -131,7 +131,8 @@ export function runCell(job: CellJob, config: CellConfig, data: MnistData, onEpo
   const onTrain = trainer!.evaluate({ x: data.train.x, y: data.train.y }, { batchSize: 500 });
   let squares = 0;
   for (const [name, p] of Object.entries(model.params)) {
-    if (trainer!.optimizer.excludesDecay(name)) continue;
+    // The weight matrices; the biases (`lins.<i>.bias`) are not decayed.
+    if (!name.endsWith('.weight')) continue;
     for (let i = 0; i < p.length; i++) squares += p[i]! * p[i]!;
   }
   return {
