@@ -181,6 +181,9 @@ export function compareTrajectory(f: TrajectoryFixture, result: TrajectoryResult
   const tolerance = TRAJECTORY_TOLERANCE[computeDtype === 'float32' ? 'float32' : f.dtype];
   const problems: string[] = [];
   const expectedLosses = f.expected.losses;
+  // A fixture that expects nothing would pass without a single comparison.
+  if (expectedLosses.length === 0) problems.push('the fixture expects no losses: nothing was compared');
+  if (Object.keys(f.expected.params).length === 0) problems.push('the fixture expects no final parameters: nothing was compared');
   if (result.losses.length !== expectedLosses.length) {
     problems.push(`${result.losses.length} losses, expected ${expectedLosses.length}`);
   }

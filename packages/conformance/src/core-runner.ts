@@ -189,7 +189,10 @@ export function compareCoreRun(f: CoreFixture, actual: readonly CoreStepValues[]
   let worst: CoreWorst | undefined;
   let worstRel = 0;
   const byStep = new Map(actual.map((a) => [a.step, a]));
+  // A fixture that expects nothing would pass without a single comparison.
+  if (f.expected.length === 0) problems.push('the fixture has no expected steps: nothing was compared');
   for (const e of f.expected) {
+    if (CORE_ARRAYS.every((name) => e[name] === undefined)) problems.push(`expected step ${e.step} records no array: nothing was compared there`);
     const a = byStep.get(e.step);
     if (a === undefined) {
       problems.push(`step ${e.step} was not run`);

@@ -12,6 +12,7 @@ import {
   type TrajectoryResult,
 } from '../src/adapters';
 import { main } from '../src/cli';
+import { compareCoreRun, runCoreFixture } from '../src/core-runner';
 import { listFixtures, loadCoreFixture, loadTrajectoryFixture, tensorData, type TrajectoryFixture } from '../src/fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'adamw-conformance-adapters-'));
@@ -98,6 +99,27 @@ describe('trajectory comparison', () => {
     c = compareTrajectory(f, r3);
     expect(c.pass).toBe(false);
     expect(c.problems).toHaveLength(2);
+  });
+});
+
+const f0 = (): TrajectoryFixture => loadTrajectoryFixture(listFixtures('trajectory')[0]!);
+
+describe('fixtures that expect nothing', () => {
+  it('a trajectory with no expected losses or parameters fails, naming what is missing', () => {
+    const empty: TrajectoryFixture = { ...f0(), expected: { losses: [], params: {} } };
+    const c = compareTrajectory(empty, { losses: [], params: {} });
+    expect(c.pass).toBe(false);
+    expect(c.problems).toEqual(['the fixture expects no losses: nothing was compared', 'the fixture expects no final parameters: nothing was compared']);
+  });
+
+  it('a core fixture with no expected steps, or a step that records no array, fails', () => {
+    const f = loadCoreFixture(listFixtures('core')[0]!);
+    const none = compareCoreRun({ ...f, expected: [] }, []);
+    expect(none.pass).toBe(false);
+    expect(none.problems).toEqual(['the fixture has no expected steps: nothing was compared']);
+    const bare = compareCoreRun({ ...f, expected: [{ step: 1 } as never] }, runCoreFixture(f, 'inPlace'));
+    expect(bare.pass).toBe(false);
+    expect(bare.problems).toEqual(['expected step 1 records no array: nothing was compared there']);
   });
 });
 

@@ -68,6 +68,16 @@ describe('conformance CLI', () => {
     expect(skip.stdout).toMatch(/^SKIP {2}onnx\/embedding-bag-padded-f32: no requested adapter runs ONNX models/m);
   });
 
+  it('fails a fixture with no expected steps (nothing would be compared), saying so', () => {
+    const path = copyOf('defaults-f32', (f) => {
+      f.expected = [];
+    });
+    const r = cli('--adapter', 'core', path);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL .*defaults-f32-tampered × core/m);
+    expect(r.stdout).toMatch(/the fixture has no expected steps: nothing was compared/);
+  });
+
   it('prints usage with --help', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);

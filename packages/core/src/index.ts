@@ -77,6 +77,7 @@ export {
 export { clipByGlobalNormInPlace, globalNorm } from './clip.js';
 export { packArrays, unpackArrays, type ArrayArchive, type Json } from './codec/archive.js';
 export {
+  RESERVED_NAMES,
   deserializeAdamWState,
   deserializeCheckpoint,
   serializeAdamWState,

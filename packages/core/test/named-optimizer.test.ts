@@ -111,6 +111,23 @@ describe('createNamedOptimizer', () => {
     expect(optimizer.stepCount).toBe(0);
   });
 
+  it("nonFiniteCheck: 'result' looks at what the update would write, after clipping, and changes nothing when it is not finite", () => {
+    const params = { w: new Float32Array([-3.4e38, 1]), b: new Float32Array([1]) };
+    const grads = { w: new Float32Array([1, 1]), b: new Float32Array([1]) };
+    // A huge lr makes the first element overflow to -Infinity; nothing in the gradients is wrong.
+    const config = { options: { lr: 1e37, weightDecay: 0, nonFiniteCheck: 'result' as const }, clipGlobalNorm: 10 };
+    const throwing = createNamedOptimizer({ ...config, nonFinite: 'throw' }, params);
+    expect(() => throwing.step(params, grads)).toThrow(/the update would make params\['w'\]\[0\] -Infinity; nonFinite: 'throw'/);
+    expect(Array.from(params.w)).toEqual([Math.fround(-3.4e38), 1]);
+    expect(throwing.states.w!.step).toBe(0);
+    const skipping = createNamedOptimizer({ ...config, nonFinite: 'skip' }, params);
+    const report = skipping.step(params, grads);
+    expect(report.applied).toBe(false);
+    expect(report.skipped).toMatch(/params\['w'\]\[0\] -Infinity/);
+    expect([skipping.stepCount, skipping.states.b!.step, params.b[0]]).toEqual([0, 0, 1]);
+    expect(() => createNamedOptimizer({ rules: [{ match: 'w', options: { nonFinite: 'skip' } }] }, params)).toThrow(/rules\[0\].options.nonFinite applies to the whole update/);
+  });
+
   it('checks everything before writing anything: a bad schedule value, a wrong length, shared arrays', () => {
     const { params, grads, fill } = model();
     fill(0);

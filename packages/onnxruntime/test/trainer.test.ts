@@ -186,7 +186,7 @@ describe('a failed step leaves parameters and state unchanged and says why', () 
     await bad(trainer, { x: new ort.Tensor('float32', new Float32Array(20), [4, 5]), y }, /feed 'x' has shape \[4, 5\], but the model declares \[batch, 4\] \(axis 1 must be 4\)/);
     await bad(trainer, { x: new ort.Tensor('float32', new Float32Array(16), [4, 4, 1]), y }, /feed 'x' has shape \[4, 4, 1\]/);
     await bad(trainer, { x, y: new ort.Tensor('int64', new BigInt64Array(3), [3]) }, /feed 'y' has batch = 3 \(axis 0\) but feed 'x' has batch = 4/);
-    await bad(trainer, { x, y: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 7n, 2n]), [4]) }, /ONNX Runtime could not run the training step/);
+    await bad(trainer, { x, y: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 7n, 2n]), [4]) }, /feed 'y' holds 7 at index 2; SoftmaxCrossEntropyLoss needs labels in \[0, 3\)/);
     await expect(trainer.step(null as never)).rejects.toThrow(/feeds must be an object/);
     await trainer.release();
   });

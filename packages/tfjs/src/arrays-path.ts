@@ -22,18 +22,27 @@ export function readValues(t: tf.Tensor): HostValues {
 }
 
 /**
+ * The arrays this module made for variables' new values. The cpu backend
+ * keeps the very array a tensor was made from, so a variable made from the
+ * caller's Float32Array holds that array: only arrays made here may be
+ * written in place.
+ */
+const madeHere = new WeakSet<Float32Array>();
+
+/**
  * The cpu backend's own array of `variable` when it may be updated in place:
- * no other tensor counts a reference to its data (a `clone()`, or the tensor
- * it was created from, would otherwise change with it) and the array is not a
- * view into a larger buffer (a variable made from a `tf.slice` of a live
- * tensor). Otherwise undefined.
+ * an array this module made (never one the caller passed to `tf.tensor`), no
+ * other tensor counts a reference to its data (a `clone()` would otherwise
+ * change with it) and the array is not a view into a larger buffer.
+ * Otherwise undefined; the first update of a variable therefore writes a new
+ * array, which later updates may reuse.
  */
 function ownArray(variable: tf.Variable): Float32Array | undefined {
   if (tf.getBackend() !== 'cpu') return undefined;
   const backend = tf.backend() as tf.KernelBackend & { refCount?: (dataId: object) => number };
   if (typeof backend.refCount !== 'function' || backend.refCount(variable.dataId) !== 1) return undefined;
   const data = variable.dataSync() as Float32Array;
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : undefined;
+  return madeHere.has(data) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : undefined;
 }
 
 /** Index and variable of the first NaN or ±Infinity among the gradients, or undefined. */
@@ -87,6 +96,9 @@ export function updateOnHost(
     if (host.vMax !== undefined) coreState.vMax = host.vMax;
     adamwStepInPlace(params, g, coreState, options[k]!);
     state.step = coreState.step;
-    if (own === undefined) tf.tidy(() => variable.assign(tf.tensor(params, variable.shape, 'float32')));
+    if (own === undefined) {
+      tf.tidy(() => variable.assign(tf.tensor(params, variable.shape, 'float32')));
+      madeHere.add(params);
+    }
   }
 }

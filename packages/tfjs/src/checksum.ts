@@ -4,8 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The key under `userDefinedMetadata` that holds the record. */
 export const CHECKSUM_METADATA_KEY = 'adamwCheckpoint';
 
-/** The newest record format this version writes and reads. */
-export const CHECKSUM_FORMAT = 1;
+/**
+ * The newest record format this version writes and reads. Format 2 adds the
+ * checksums of the model topology and the training config (the optimizer
+ * and its options); records of format 1 are still read, without those two
+ * checks.
+ */
+export const CHECKSUM_FORMAT = 2;
 
 /** What {@link checksummed} adds to a saved model's `userDefinedMetadata`. */
 export interface ChecksumRecord {
@@ -17,6 +22,10 @@ export interface ChecksumRecord {
   weightsCrc32: number;
   /** CRC-32 of the weight specs as JSON (names, shapes, dtypes and their order). */
   specsCrc32: number;
+  /** CRC-32 of the model topology (its JSON, or its bytes); format 2 on. */
+  topologyCrc32?: number;
+  /** CRC-32 of the training config as JSON (loss, metrics, the optimizer's class and options); format 2 on. */
+  trainingConfigCrc32?: number;
 }
 
 const encoder = new TextEncoder();
@@ -34,13 +43,21 @@ function weightBytes(data: tf.io.WeightData | undefined): Uint8Array {
   return out;
 }
 
-function recordOf(artifacts: tf.io.ModelArtifacts): ChecksumRecord {
+/** CRC-32 of a JSON value as `JSON.stringify` writes it (what model.json holds), or of raw bytes. */
+function crcOf(value: unknown): number {
+  if (value instanceof ArrayBuffer) return crc32(new Uint8Array(value));
+  return crc32(encoder.encode(JSON.stringify(value ?? null)));
+}
+
+function recordOf(artifacts: tf.io.ModelArtifacts): Required<ChecksumRecord> {
   const bytes = weightBytes(artifacts.weightData);
   return {
     format: CHECKSUM_FORMAT,
     weightBytes: bytes.byteLength,
     weightsCrc32: crc32(bytes),
-    specsCrc32: crc32(encoder.encode(JSON.stringify(artifacts.weightSpecs ?? []))),
+    specsCrc32: crcOf(artifacts.weightSpecs ?? []),
+    topologyCrc32: crcOf(artifacts.modelTopology),
+    trainingConfigCrc32: crcOf(artifacts.trainingConfig),
   };
 }
 
@@ -72,6 +89,14 @@ function verified(artifacts: tf.io.ModelArtifacts, where: string): tf.io.ModelAr
   if (actual.specsCrc32 !== record.specsCrc32) {
     throw new Error(`${where}: the weight specs (names, shapes, dtypes) differ from those saved; model.json was edited or belongs to another checkpoint`);
   }
+  if (record.format >= 2) {
+    if (actual.topologyCrc32 !== record.topologyCrc32) {
+      throw new Error(`${where}: the model topology differs from the one saved; model.json was edited or belongs to another checkpoint`);
+    }
+    if (actual.trainingConfigCrc32 !== record.trainingConfigCrc32) {
+      throw new Error(`${where}: the training config (optimizer and its options) differs from the one saved; model.json was edited or belongs to another checkpoint`);
+    }
+  }
   if (actual.weightsCrc32 !== record.weightsCrc32) {
     throw new Error(
       `${where}: the weight data fails its CRC-32 check (${hex(actual.weightsCrc32)}, saved ${hex(record.weightsCrc32 ?? 0)}); the weights file is corrupted`,
@@ -97,10 +122,12 @@ function handlerFor(target: string | tf.io.IOHandler, use: 'save' | 'load'): tf.
  * it does not match them. On save the handler adds a record to the model's
  * `userDefinedMetadata`: the format, the length and the CRC-32 of the weight
  * data (the model's weights and, with `includeOptimizer: true`, the AdamW
- * state) and the CRC-32 of the weight specs. On load it checks the record
+ * state), and the CRC-32 of the weight specs, of the model topology and of
+ * the training config (the optimizer's class and options). On load it checks the record
  * before tfjs builds anything, and hands tfjs the artifacts without it.
  *
- * A truncated or bit-flipped weights file, edited specs, a model saved
+ * A truncated or bit-flipped weights file, edited specs, topology or
+ * optimizer options, a model saved
  * without this wrapper and a newer format are each refused with an error
  * that says which. Where the bytes are written, and whether atomically, is
  * the wrapped handler's business (IndexedDB writes in one transaction).

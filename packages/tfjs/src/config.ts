@@ -1,7 +1,7 @@
 import type { NamePattern } from '@adamw/core';
 import type { serialization } from '@tensorflow/tfjs-core';
 import type { ResolvedTfjsOptions, TfjsAdamWOptions } from './options.js';
-import type { ScheduleConfig } from './schedule-config.js';
+import { copyScheduleConfig, type ScheduleConfig } from './schedule-config.js';
 
 type ConfigDict = serialization.ConfigDict;
 type ConfigDictValue = serialization.ConfigDictValue;
@@ -61,7 +61,7 @@ export function optionsToConfig(o: ResolvedTfjsOptions): ConfigDict {
     path: o.path,
     inPlace: o.inPlace,
   };
-  if (o.scheduleConfig !== undefined) config.schedule = o.scheduleConfig as unknown as ConfigDict;
+  if (o.scheduleConfig !== undefined) config.schedule = copyScheduleConfig(o.scheduleConfig, false) as unknown as ConfigDict;
   else config.scheduleMultiplier = c.scheduleMultiplier;
   if (o.clipGlobalNorm !== undefined) config.clipGlobalNorm = o.clipGlobalNorm;
   return config;

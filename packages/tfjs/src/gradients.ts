@@ -46,9 +46,15 @@ export function collectGradients(input: tf.NamedTensorMap | NamedTensor[]): Grad
   for (const [name, grad] of pairs) {
     if (seen.has(name)) throw new RangeError(`applyGradients: variable '${name}' appears twice`);
     seen.add(name);
-    const variable = registered[name];
+    // registeredVariables is a plain object: 'constructor' or 'toString' would find Object.prototype's.
+    const variable = Object.hasOwn(registered, name) ? registered[name] : undefined;
     if (variable === undefined) {
       throw new RangeError(`applyGradients: no variable named '${name}' is registered with the tfjs engine`);
+    }
+    if ((grad === null || grad === undefined) && !variable.trainable) {
+      throw new TypeError(
+        `applyGradients: variable '${name}' is not trainable (trainable: false), so minimize computed no gradient for it; leave it out of the variable list, or make it trainable to train it`,
+      );
     }
     if (grad === null || grad === undefined) {
       throw new TypeError(

@@ -6,6 +6,7 @@ import { collectGradients, type NamedTensor } from './gradients.js';
 import { allFinite, updateWithOps } from './ops-path.js';
 import { pathForBackend, resolveTfjsOptions, type ConcretePath, type ResolvedTfjsOptions, type TfjsAdamWOptions } from './options.js';
 import { countTensor, readCount } from './count.js';
+import { checkStateNames } from './restore-checks.js';
 import { StateStore, type SlotState } from './state.js';
 
 /**
@@ -32,6 +33,10 @@ export class AdamWOptimizer extends tf.Optimizer {
 
   private readonly resolved: ResolvedTfjsOptions;
   private readonly store: StateStore;
+  /** Counts changes of the state (updates, setWeights, dispose), so that getWeights can tell whether its last answer still holds. */
+  private version = 0;
+  /** What getWeights returned last, for the version it describes. */
+  private lent: { version: number; weights: NamedTensor[] } | undefined;
 
   /** @param options see {@link TfjsAdamWOptions}; validated here (unknown keys throw). */
   constructor(options: TfjsAdamWOptions = {}) {
@@ -108,6 +113,7 @@ export class AdamWOptimizer extends tf.Optimizer {
       return state;
     });
     const options = entries.map((e) => protocol.optionsFor(e.name, eta));
+    this.version++;
     if (hostGrads !== undefined) updateOnHost(entries, hostGrads, states, options, protocol.clipGlobalNorm, this.resolved.inPlace);
     else updateWithOps(entries, states, options, protocol.clipGlobalNorm);
     this.incrementIterations();
@@ -117,13 +123,19 @@ export class AdamWOptimizer extends tf.Optimizer {
    * The state as named tensors, in the shape `model.save` stores:
    * `iter` (the iteration count as two int32 halves, exact past 2^31), then per variable `<name>/m`,
    * `<name>/v`, `<name>/vMax` (AMSGrad only) and `<name>/step`. The tensors
-   * stay owned by the optimizer: do not dispose them; they stay valid until
-   * the next `getWeights`, `setWeights` or `dispose`.
+   * stay owned by the optimizer: do not dispose them. Calls while the state
+   * does not change return the same tensors (so saves that overlap, such as
+   * two `model.save` at once, read the same checkpoint); they stay valid
+   * until a call after an update, `setWeights` or `dispose`.
    */
   override async getWeights(): Promise<NamedTensor[]> {
+    const last = this.lent;
+    if (last !== undefined && last.version === this.version && !last.weights.some((w) => w.tensor.isDisposed)) return [...last.weights];
     const states = this.store.toWeights();
     const iter = this.store.lend(countTensor(this.iterations));
-    return [{ name: 'iter', tensor: iter }, ...states];
+    const weights = [{ name: 'iter', tensor: iter }, ...states];
+    this.lent = { version: this.version, weights };
+    return [...weights];
   }
 
   /**
@@ -138,9 +150,11 @@ export class AdamWOptimizer extends tf.Optimizer {
     if (!Array.isArray(weightValues) || weightValues.length === 0 || weightValues[0]?.name !== 'iter') {
       throw new TypeError("AdamW setWeights expects the list getWeights returns, starting with 'iter'");
     }
+    checkStateNames(weightValues);
     const iter = await readCount(weightValues[0].tensor, 'iter');
     await this.store.fromWeights(weightValues.slice(1), this.activePath);
     this.iterations_ = iter;
+    this.version++;
   }
 
   /**
@@ -168,6 +182,7 @@ export class AdamWOptimizer extends tf.Optimizer {
   override dispose(): void {
     this.store.clear();
     this.iterations_ = 0;
+    this.version++;
   }
 }
 

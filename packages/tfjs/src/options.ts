@@ -13,7 +13,7 @@ import {
   type Schedule,
   type StepProtocol,
 } from '@adamw/core';
-import { scheduleFromConfig, type ScheduleConfig } from './schedule-config.js';
+import { copyScheduleConfig, scheduleFromConfig, type ScheduleConfig } from './schedule-config.js';
 
 /**
  * How the update runs.
@@ -70,7 +70,9 @@ export interface TfjsAdamWOptions extends AdamWOptions {
   /**
    * On the cpu backend, let the `'arrays'` path update a variable's own array
    * when no other tensor references its data, instead of writing a new tensor
-   * (no copy at all). tfjs's cpu `tf.slice` returns a view of the sliced
+   * (no copy at all). An array the caller made the variable from is never
+   * written: the first update gives the variable a new array, which the
+   * updates after it reuse. tfjs's cpu `tf.slice` returns a view of the sliced
    * array without counting a reference, so a slice of a variable kept across
    * a step would see the update: set `false` if you keep such slices.
    * Default `true`.
@@ -87,7 +89,7 @@ export interface ResolvedTfjsOptions {
   nonFinite: NonFinitePolicy;
   exclude: readonly NamePattern[];
   schedule: Schedule | undefined;
-  /** The schedule as given when it is a config (saveable). */
+  /** The schedule as given when it is a config (saveable): a frozen copy. */
   scheduleConfig: ScheduleConfig | undefined;
   clipGlobalNorm: number | undefined;
   path: ExecutionPath;
@@ -119,8 +121,10 @@ export function resolveTfjsOptions(options: TfjsAdamWOptions = {}): ResolvedTfjs
   if (schedule !== undefined) {
     if (typeof schedule === 'function') resolvedSchedule = schedule;
     else {
-      resolvedSchedule = scheduleFromConfig(schedule);
-      scheduleConfig = schedule;
+      // A copy is what runs and what is saved: the caller's object may change later.
+      const copy = schedule !== null && typeof schedule === 'object' && !Array.isArray(schedule) ? copyScheduleConfig(schedule) : schedule;
+      resolvedSchedule = scheduleFromConfig(copy);
+      scheduleConfig = copy;
     }
   }
   const patterns = exclude === undefined ? DEFAULT_NO_DECAY : checkNamePatterns(exclude, 'option exclude');
@@ -130,6 +134,10 @@ export function resolveTfjsOptions(options: TfjsAdamWOptions = {}): ResolvedTfjs
   if (clipGlobalNorm !== undefined) config.clipGlobalNorm = clipGlobalNorm;
   const protocol = createStepProtocol(config);
   const core = resolveAdamWOptions(coreOptions);
+  if (core.nonFiniteCheck === 'result') {
+    // The ops path runs the update on the device, where looking at every new value would mean reading it back.
+    throw new RangeError("option nonFiniteCheck: 'result' is not available in @adamw/tfjs; nonFinite checks the gradients (and the step's scalars)");
+  }
   if (path !== undefined && path !== 'auto' && path !== 'arrays' && path !== 'ops') {
     throw new RangeError(`option path must be one of 'auto', 'arrays', 'ops', got ${JSON.stringify(path)}`);
   }

@@ -40,6 +40,19 @@ function checkKeys(config: object, type: ScheduleConfig['type'], where: string):
 }
 
 /**
+ * A deep copy of a schedule config's data (objects and numbers), frozen, so
+ * that later changes to the caller's object change neither the schedule nor
+ * what `getConfig` reports; or a fresh unfrozen copy with `frozen: false`.
+ */
+export function copyScheduleConfig(config: ScheduleConfig, frozen = true): ScheduleConfig {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    copy[key] = value !== null && typeof value === 'object' ? copyScheduleConfig(value as ScheduleConfig, frozen) : value;
+  }
+  return (frozen ? Object.freeze(copy) : copy) as ScheduleConfig;
+}
+
+/**
  * Builds the schedule function a {@link ScheduleConfig} describes. Throws a
  * TypeError for an unknown type or field and the core schedule's RangeError
  * for a value out of range.
@@ -49,7 +62,7 @@ export function scheduleFromConfig(config: ScheduleConfig, where = 'schedule'): 
     throw new TypeError(`${where} must be a function or a schedule config object, got ${config === null ? 'null' : typeof config}`);
   }
   const type = (config as { type?: unknown }).type;
-  if (typeof type !== 'string' || !(type in KEYS)) {
+  if (typeof type !== 'string' || !Object.hasOwn(KEYS, type)) {
     throw new TypeError(`${where}.type must be one of ${Object.keys(KEYS).map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(type)}`);
   }
   checkKeys(config, type as ScheduleConfig['type'], where);

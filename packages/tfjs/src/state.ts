@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { countTensor, readCount } from './count.js';
 import type { NamedTensor } from './gradients.js';
 import { baseName, type ConcretePath } from './options.js';
+import { checkSecondMoments } from './restore-checks.js';
 
 /** Moments of one variable as host arrays (the `'arrays'` path). */
 export interface HostMoments {
@@ -230,6 +231,7 @@ export class StateStore {
       const step = await readCount(group.step!, `${variable}/step`);
       const host: Record<string, Float32Array> = {};
       for (const k of momentNames(this.amsgrad)) host[k] = Float32Array.from((await group[k]!.data()) as Float32Array);
+      checkSecondMoments(variable, host);
       parsed.push([variable, { shape: [...shape], size: sizeOf(shape), step, restored: true }, host]);
     }
     this.clear();

@@ -28,6 +28,7 @@ describe('options', () => {
     expect(() => adamw({ exclude: [3 as never] })).toThrow(/exclude\[0\]/);
     expect(() => adamw({ nonFinite: 'ignore' as never })).toThrow(/nonFinite/);
     expect(() => adamw({ inPlace: 'yes' as never })).toThrow(/inPlace must be a boolean/);
+    expect(() => adamw({ nonFinite: 'throw', nonFiniteCheck: 'result' })).toThrow(/nonFiniteCheck: 'result' is not available in @adamw\/tfjs/);
   });
 
   it('refuses a schedule together with scheduleMultiplier', () => {

@@ -30,7 +30,8 @@ export function encodeTrainerCheckpoint(trainer: Trainer, progress: TrainerProgr
     batchSize: trainer.batchSize,
     shuffle: trainer.shuffle,
     dropLast: trainer.dropLast,
-    progress: { ...progress, rng: [...progress.rng], epochRng: [...progress.epochRng] },
+    // JSON has no NaN or ±Infinity: a non-finite loss sum (a NaN batch skipped or propagated) is stored as its name.
+    progress: { ...progress, rng: [...progress.rng], epochRng: [...progress.epochRng], epochLossSum: encodeNumber(progress.epochLossSum) as number },
   };
   return serializeCheckpoint({ params: { ...model.params }, states: optimizer.states, meta: meta as unknown as Json });
 }
@@ -48,7 +49,27 @@ function metaOf(checkpoint: Checkpoint): TrainerCheckpointMeta {
   if (meta === undefined || meta === null || typeof meta !== 'object' || meta.format !== TRAINER_CHECKPOINT_FORMAT) {
     throw new Error(`not a trainer checkpoint: its metadata format is ${describe((meta as { format?: unknown } | undefined)?.format)}, expected '${TRAINER_CHECKPOINT_FORMAT}'`);
   }
+  const progress = (meta as { progress?: unknown }).progress;
+  if (progress !== null && typeof progress === 'object') {
+    const q = progress as { epochLossSum?: unknown };
+    q.epochLossSum = decodeNumber(q.epochLossSum);
+  }
   return meta as TrainerCheckpointMeta;
+}
+
+function encodeNumber(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+/**
+ * A number stored by {@link encodeNumber}; `null` is read as NaN, which is
+ * what `JSON.stringify` made of one before non-finite values were named.
+ */
+function decodeNumber(x: unknown): unknown {
+  if (x === null || x === 'NaN') return Number.NaN;
+  if (x === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (x === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return x;
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -69,7 +90,7 @@ export function decodeTrainerCheckpoint(
   if (meta.optimizer?.kind !== optimizerSpec.kind) {
     throw new RangeError(`the checkpoint holds '${meta.optimizer?.kind}' optimizer state, but this trainer's optimizer is '${optimizerSpec.kind}'`);
   }
-  const progress = checkProgress(meta.progress);
+  const progress = settleEpoch(checkProgress(meta.progress), meta);
   if (progress.batchInEpoch > 0) {
     // Inside an epoch, the batches still to come depend on these.
     for (const key of ['batchSize', 'shuffle', 'dropLast'] as const) {
@@ -96,6 +117,25 @@ export function decodeTrainerCheckpoint(
 function checkArray(a: FloatArray, what: string, like: FloatArray, Ctor: Float32ArrayConstructor | Float64ArrayConstructor): void {
   if (!(a instanceof Ctor)) throw new TypeError(`the checkpoint's ${what} is a ${a.constructor.name}, but the model is ${Ctor.name}`);
   if (a.length !== like.length) throw new RangeError(`the checkpoint's ${what} has ${a.length} values, the model has ${like.length}`);
+}
+
+/**
+ * The position of a checkpoint whose every batch of the epoch is done as the
+ * finished epoch (what an `onStep` that threw on the last batch left in
+ * earlier versions). A position past the epoch's end is refused.
+ */
+function settleEpoch(p: TrainerProgress, meta: TrainerCheckpointMeta): TrainerProgress {
+  if (p.batchInEpoch === 0) return p;
+  const { batchSize, dropLast, shuffle } = meta;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || typeof dropLast !== 'boolean' || typeof shuffle !== 'boolean') {
+    throw new Error('corrupt trainer checkpoint: batchSize, dropLast or shuffle is invalid');
+  }
+  const batches = dropLast ? Math.floor(p.rows / batchSize) : Math.ceil(p.rows / batchSize);
+  if (p.batchInEpoch < batches) return p;
+  if (p.batchInEpoch > batches) {
+    throw new Error(`corrupt trainer checkpoint: progress.batchInEpoch is ${p.batchInEpoch}, but an epoch of ${p.rows} rows in batches of ${batchSize} has ${batches} batches`);
+  }
+  return { ...p, epoch: p.epoch + 1, batchInEpoch: 0, rows: 0, epochLossSum: 0, epochRows: 0, epochRng: shuffle ? p.epochRng : [...p.rng] };
 }
 
 function checkProgress(p: unknown): TrainerProgress {

@@ -1,4 +1,5 @@
 import { describe, isNumberArray } from './check.js';
+import { checkPlainNumbers } from './guards.js';
 import type { Targets } from './losses.js';
 import { checkLabels, type Mlp } from './mlp.js';
 import { arrayTypeOf, type FloatArray, type LossKind } from './types.js';
@@ -39,11 +40,15 @@ export function checkDataset(data: unknown, model: Mlp, loss: LossKind, name = '
     throw new RangeError(`${name}.x has ${x.length} values, which is not a positive multiple of the input width ${inSize}`);
   }
   const rows = x.length / inSize;
+  checkPlainNumbers(x, `${name}.x`, inSize);
   if (loss === 'softmax-cross-entropy') {
     if (y.length !== rows) throw new RangeError(`${name}.y has ${y.length} labels but ${name}.x has ${rows} rows of ${inSize}`);
+    checkPlainNumbers(y, `${name}.y`, 1);
     checkLabels(y, outSize, `${name}.y`);
   } else if (y.length !== rows * outSize) {
     throw new RangeError(`${name}.y has ${y.length} values, expected rows × out = ${rows} × ${outSize} = ${rows * outSize}`);
+  } else {
+    checkPlainNumbers(y, `${name}.y`, outSize);
   }
   return { x, y, rows };
 }

@@ -1,5 +1,6 @@
 import { activate, activationBackward } from './activations.js';
 import { checkFloatArray, checkInteger, describe, isNumberArray } from './check.js';
+import { checkLayerSizes } from './guards.js';
 import { matmulTransposed, sumRows, transpose } from './gemm.js';
 import { computeLoss, countCorrect, type Targets } from './losses.js';
 import { Prng } from './prng.js';
@@ -94,6 +95,7 @@ export class Mlp {
       throw new RangeError(`layers must be an array [in, ...hidden, out] with at least two widths, got ${JSON.stringify(layers)}`);
     }
     layers.forEach((w, i) => checkInteger(w, `layers[${i}]`, 1));
+    checkLayerSizes(layers);
     if (!ACTIVATIONS.includes(activation)) {
       throw new RangeError(`unknown activation ${describe(activation)}; expected one of ${ACTIVATIONS.join(', ')}`);
     }
@@ -173,7 +175,7 @@ export class Mlp {
   setParams(values: Readonly<Record<string, ArrayLike<number>>>): void {
     if (values === null || typeof values !== 'object') throw new TypeError(`params must be an object of arrays by name, got ${describe(values)}`);
     for (const name of Object.keys(values)) {
-      if (!(name in this.params)) throw new RangeError(`unknown parameter '${name}'; this model has ${Object.keys(this.params).join(', ')}`);
+      if (!Object.hasOwn(this.params, name)) throw new RangeError(`unknown parameter '${name}'; this model has ${Object.keys(this.params).join(', ')}`);
     }
     for (const [name, p] of Object.entries(this.params)) {
       const v = values[name];

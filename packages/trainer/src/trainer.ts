@@ -1,6 +1,7 @@
-import { warnDeprecated, type NamePattern, type Schedule } from '@adamw/core';
+import { checkNamePatterns, warnDeprecated, type NamePattern, type Schedule } from '@adamw/core';
 import { checkInteger, describe } from './check.js';
 import { BatchBuffers, checkDataset, type CheckedDataset, type Dataset } from './data.js';
+import { checkBatchBuffers, checkPlainNumbers } from './guards.js';
 import type { Mlp } from './mlp.js';
 import { checkOptimizerSpec, createTrainerOptimizer, type OptimizerSpec, type TrainerOptimizer } from './optimizer.js';
 import { Prng } from './prng.js';
@@ -90,9 +91,15 @@ export interface EpochInfo {
 export interface FitOptions {
   /** Train until this many epochs are complete, counting those of a restored checkpoint. */
   epochs: number;
-  /** Called after every update; return `false` to stop after it. */
+  /**
+   * Called after every update; return `false` to stop after it. Callbacks
+   * may read the trainer (`position`, `checkpoint()`, `evaluate()`);
+   * `fit`, `trainBatch` and `restore` called from one throw. A callback
+   * that throws ends `fit` with its error, the update it reported kept and
+   * the position whole (an epoch's last batch closes the epoch first).
+   */
   onStep?: (info: StepInfo) => void | boolean;
-  /** Called after every epoch; return `false` to stop. */
+  /** Called after every epoch; return `false` to stop. The same rules as `onStep` apply. */
   onEpoch?: (info: EpochInfo) => void | boolean;
   /** Evaluated at the end of every epoch and passed to `onEpoch`. */
   validation?: Dataset;
@@ -180,6 +187,8 @@ export class Trainer {
   /** The row order of the current epoch, cached between `fit` calls. */
   private order: Int32Array | null = null;
   private orderEpoch = -1;
+  /** True while {@link Trainer.fit} runs (its callbacks may not train or restore). */
+  private fitting = false;
 
   /** A trainer for `model`; every option is checked here, and the optimizer states are created. */
   constructor(model: Mlp, options: TrainerOptions) {
@@ -192,10 +201,13 @@ export class Trainer {
     for (const key of Object.keys(options)) {
       if (!known.includes(key)) throw new TypeError(`unknown trainer option '${key}'; known options: ${known.join(', ')}`);
     }
-    const exclude = renamed(options, 'noDecay', 'exclude');
+    const excludeOption = renamed(options, 'noDecay', 'exclude');
+    // Checked here so that a bad pattern is named by the option the caller gave.
+    const exclude = excludeOption === undefined ? undefined : checkNamePatterns(excludeOption, `trainer option ${options.noDecay !== undefined ? 'noDecay' : 'exclude'}`);
     const clipGlobalNorm = renamed(options, 'clipNorm', 'clipGlobalNorm');
     if (!LOSSES.includes(loss)) throw new RangeError(`unknown loss ${describe(loss)}; expected one of ${LOSSES.join(', ')}`);
     checkInteger(batchSize, 'batchSize', 1);
+    checkBatchBuffers(model.layers, batchSize, 'batchSize');
     if (typeof shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${describe(shuffle)}`);
     if (typeof dropLast !== 'boolean') throw new TypeError(`dropLast must be a boolean, got ${describe(dropLast)}`);
     const rng = new Prng(seed);
@@ -225,11 +237,13 @@ export class Trainer {
    * before anything changes.
    */
   fit(data: Dataset, options: FitOptions): FitResult {
+    this.refuseInsideFit('fit');
     if (options === null || typeof options !== 'object') throw new TypeError(`fit options must be an object, got ${describe(options)}`);
     const epochs = checkInteger(options.epochs, 'epochs', 0);
     const train = checkDataset(data, this.model, this.loss, 'data');
     const validation = options.validation === undefined ? undefined : checkDataset(options.validation, this.model, this.loss, 'validation');
     const evalBatchSize = options.evalBatchSize === undefined ? Math.max(this.batchSize, 256) : checkInteger(options.evalBatchSize, 'evalBatchSize', 1);
+    if (validation !== undefined) checkBatchBuffers(this.model.layers, Math.min(evalBatchSize, validation.rows), 'evalBatchSize');
     for (const key of ['onStep', 'onEpoch'] as const) {
       if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${key} must be a function, got ${describe(options[key])}`);
     }
@@ -241,29 +255,36 @@ export class Trainer {
     if (batchCount === 0) throw new RangeError(`data has ${train.rows} rows, fewer than batchSize ${this.batchSize}, and dropLast is set: an epoch would have no batch`);
 
     const result: FitResult = { epochs: [], stopped: false };
-    while (p.epoch < epochs) {
-      const order = this.epochOrder(train.rows);
-      let epochDone = false;
-      while (!epochDone) {
-        const j = p.batchInEpoch;
-        const start = j * this.batchSize;
-        const count = Math.min(this.batchSize, train.rows - start);
-        const batch = this.batches.gather(train, order, start, count);
-        const info = this.update(batch.x, batch.y, count, p.epoch, j);
-        p.batchInEpoch = j + 1;
-        p.rows = train.rows;
-        p.epochLossSum += info.loss * count;
-        p.epochRows += count;
-        let stop = options.onStep?.(info) === false;
-        epochDone = p.batchInEpoch === batchCount;
-        if (epochDone) stop = this.finishEpoch(result, validation, evalBatchSize, options.onEpoch) || stop;
-        if (stop) {
-          result.stopped = true;
-          return result;
+    this.fitting = true;
+    try {
+      while (p.epoch < epochs) {
+        const order = this.epochOrder(train.rows);
+        let epochDone = false;
+        while (!epochDone) {
+          const j = p.batchInEpoch;
+          const start = j * this.batchSize;
+          const count = Math.min(this.batchSize, train.rows - start);
+          const batch = this.batches.gather(train, order, start, count);
+          const info = this.update(batch.x, batch.y, count, p.epoch, j);
+          p.batchInEpoch = j + 1;
+          p.rows = train.rows;
+          p.epochLossSum += info.loss * count;
+          p.epochRows += count;
+          epochDone = p.batchInEpoch === batchCount;
+          // The epoch is closed before any callback runs: one that throws leaves a whole position behind.
+          const closed = epochDone ? this.closeEpoch() : undefined;
+          let stop = options.onStep?.(info) === false;
+          if (closed !== undefined) stop = this.reportEpoch(result, closed, validation, evalBatchSize, options.onEpoch) || stop;
+          if (stop) {
+            result.stopped = true;
+            return result;
+          }
         }
       }
+      return result;
+    } finally {
+      this.fitting = false;
     }
-    return result;
   }
 
   /**
@@ -272,7 +293,9 @@ export class Trainer {
    * it advances the schedule's step but not the epoch position.
    */
   trainBatch(x: Float32Array | Float64Array, y: ArrayLike<number>, rows: number): StepInfo {
+    this.refuseInsideFit('trainBatch');
     this.model.checkInput(x, rows);
+    checkPlainNumbers(y, 'y', this.loss === 'mse' ? this.model.outputSize : 1);
     const targets = this.model.checkTargets(y, rows, this.loss, 'y');
     return this.update(x, targets, rows, this.progress.epoch, -1);
   }
@@ -281,6 +304,7 @@ export class Trainer {
   evaluate(data: Dataset, options: { batchSize?: number } = {}): Evaluation {
     const checked = checkDataset(data, this.model, this.loss, 'data');
     const batchSize = options.batchSize === undefined ? Math.max(this.batchSize, 256) : checkInteger(options.batchSize, 'batchSize', 1);
+    checkBatchBuffers(this.model.layers, Math.min(batchSize, checked.rows), 'batchSize');
     return this.evaluateChecked(checked, batchSize);
   }
 
@@ -301,12 +325,26 @@ export class Trainer {
    * and type); on any mismatch it throws and nothing changes.
    */
   restore(bytes: Uint8Array): void {
+    this.refuseInsideFit('restore');
     const decoded = decodeTrainerCheckpoint(this, bytes);
     this.model.setParams(decoded.params);
     this.optimizer.setState({ stepCount: decoded.progress.step, states: decoded.states });
     this.progress = decoded.progress;
     this.order = null;
     this.orderEpoch = -1;
+  }
+
+  /**
+   * Throws when called from an `onStep` or `onEpoch` callback of a running
+   * {@link Trainer.fit}: training or restoring there would change the
+   * position under the loop that is advancing it.
+   */
+  private refuseInsideFit(what: string): void {
+    if (this.fitting) {
+      throw new Error(
+        `cannot call ${what}() from inside fit(): its onStep and onEpoch callbacks may read the trainer (position, checkpoint(), evaluate()) but not train or restore it; return false from the callback to stop fit, then call ${what}()`,
+      );
+    }
   }
 
   /** The deprecated name of {@link Trainer.clipGlobalNorm}. @deprecated use `clipGlobalNorm`. */
@@ -344,12 +382,8 @@ export class Trainer {
     return this.order;
   }
 
-  private finishEpoch(
-    result: FitResult,
-    validation: CheckedDataset | undefined,
-    evalBatchSize: number,
-    onEpoch: FitOptions['onEpoch'],
-  ): boolean {
+  /** Ends the current epoch's bookkeeping (no callback runs here) and returns what it reports. */
+  private closeEpoch(): EpochInfo {
     const p = this.progress;
     p.epoch += 1;
     p.batchInEpoch = 0;
@@ -358,6 +392,17 @@ export class Trainer {
     p.epochLossSum = 0;
     p.epochRows = 0;
     if (!this.shuffle) p.epochRng = p.rng;
+    return info;
+  }
+
+  /** Evaluates on the validation set, records the epoch and calls `onEpoch`; true when it asked to stop. */
+  private reportEpoch(
+    result: FitResult,
+    info: EpochInfo,
+    validation: CheckedDataset | undefined,
+    evalBatchSize: number,
+    onEpoch: FitOptions['onEpoch'],
+  ): boolean {
     if (validation !== undefined) info.validation = this.evaluateChecked(validation, evalBatchSize);
     result.epochs.push(info);
     return onEpoch?.(info) === false;

@@ -84,7 +84,7 @@ type StateArrays = Partial<Record<(typeof STATE_FIELDS)[number], FloatArray>>;
  * `__proto__` replaces the prototype). Decoded records have no prototype, so
  * no other inherited name (`toString`, `hasOwnProperty`) can be found in them.
  */
-const RESERVED_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+export const RESERVED_NAMES: readonly string[] = Object.freeze(['__proto__', 'constructor', 'prototype']);
 
 function checkName(name: string, what: 'parameter' | 'state'): void {
   if (RESERVED_NAMES.includes(name)) {

@@ -3,7 +3,11 @@ import { deserializeCheckpoint, serializeCheckpoint, type OptimizerState } from 
 import { NAMED_FAMILIES, checkNamed, type Family } from '../named.js';
 import { initAdamW } from '../adamw/step.js';
 import { initSGDW } from '../sgdw/sgdw.js';
-import type { FloatArray } from '../types.js';
+import type { ResolvedAdamWOptions } from '../adamw/options.js';
+import { planAdamWStep } from '../adamw/plan.js';
+import { firstNonFiniteResult } from '../adamw/result-check.js';
+import { adamwAutoKernel } from '../simd/select.js';
+import type { AdamWState, FloatArray } from '../types.js';
 import { assertFloatArray, assertStep } from '../validate.js';
 import { createStepProtocol, describeNonFinite, type NamedOptimizerConfig, type OptimizerKind, type StateOf, type StepProtocol } from './protocol.js';
 import { checkStatesFor, copyStatesInto, type NamedStates } from './states.js';
@@ -64,6 +68,22 @@ export interface NamedOptimizer<K extends OptimizerKind = OptimizerKind, T exten
   deserialize(bytes: Uint8Array): void;
 }
 
+/** Where the AdamW update of some name would write a NaN or ±Infinity, described; undefined when nowhere. */
+function firstNonFiniteUpdate(
+  checked: readonly [string, object][],
+  params: Readonly<Record<string, FloatArray>>,
+  grads: Readonly<Record<string, FloatArray>>,
+  states: Readonly<Record<string, AdamWState>>,
+): string | undefined {
+  for (const [name, r] of checked) {
+    const o = r as ResolvedAdamWOptions;
+    const s = states[name]!;
+    const found = firstNonFiniteResult(adamwAutoKernel, planAdamWStep(o, s.step + 1), params[name]!, grads[name]!, s, o.amsgrad ? s.vMax : undefined);
+    if (found !== undefined) return `the update would make ${found.array === 'params' ? `params['${name}']` : `states['${name}'].${found.array.slice(6)}`}[${found.index}] ${found.value}`;
+  }
+  return undefined;
+}
+
 /** The `meta.format` of {@link NamedOptimizer.serialize}'s archives. */
 export const NAMED_OPTIMIZER_FORMAT = 'adamw-named-optimizer/1';
 
@@ -113,11 +133,7 @@ export function createNamedOptimizer<K extends OptimizerKind = 'adamw', T extend
     },
     step(p, grads, extra = {}) {
       const multiplier = protocol.multiplier(stepCount);
-      const checked = checkNamed(family, p, grads, own, (name) => {
-        if (!Object.hasOwn(own, name)) throw new RangeError(`params has '${name}', which this optimizer was not created with; its parameters: ${names.join(', ')}`);
-        return protocol.optionsFor(name, multiplier);
-      });
-      for (const name of names) if (!Object.hasOwn(p, name)) throw new RangeError(`params has no entry for '${name}'`);
+      // The protocol's scan first: it names the gradient (or the loss) for the whole update.
       if (protocol.nonFinite !== 'propagate') {
         const found = describeNonFinite(grads, extra.loss);
         if (found !== undefined) {
@@ -125,13 +141,28 @@ export function createNamedOptimizer<K extends OptimizerKind = 'adamw', T extend
           return { applied: false, multiplier, skipped: found };
         }
       }
+      const checked = checkNamed(family, p, grads, own, (name) => {
+        if (!Object.hasOwn(own, name)) throw new RangeError(`params has '${name}', which this optimizer was not created with; its parameters: ${names.join(', ')}`);
+        return protocol.optionsFor(name, multiplier);
+      });
+      for (const name of names) if (!Object.hasOwn(p, name)) throw new RangeError(`params has no entry for '${name}'`);
+      // The scan above found every gradient finite, so no single step asks to be skipped.
+      if (checked === undefined) throw new Error('a named step was skipped after its gradients were found finite');
       const report: StepReport = { applied: true, multiplier };
       if (protocol.clipGlobalNorm !== undefined) {
         const { norm, scale } = clipByGlobalNormInPlace(grads, protocol.clipGlobalNorm);
         report.gradNorm = norm;
         report.clipScale = scale;
       }
-      for (const [name, r] of checked!) family.apply(r, p[name]!, grads[name]!, own[name]!);
+      if (protocol.nonFiniteCheck === 'result') {
+        // After clipping, which changes the result; params and states are still untouched.
+        const found = firstNonFiniteUpdate(checked, p, grads, own as Readonly<Record<string, AdamWState>>);
+        if (found !== undefined) {
+          if (protocol.nonFinite === 'throw') throw protocol.nonFiniteError(found);
+          return { ...report, applied: false, skipped: found };
+        }
+      }
+      for (const [name, r] of checked) family.apply(r, p[name]!, grads[name]!, own[name]!);
       stepCount += 1;
       return report;
     },

@@ -2,7 +2,7 @@ import { resolveAdamWOptions, type ResolvedAdamWOptions } from '../adamw/options
 import { DEFAULT_NO_DECAY, checkNamePatterns, matchesAny, optionsFor, type NamePattern, type ParamRule } from '../named.js';
 import type { Schedule } from '../schedules.js';
 import { resolveSGDWOptions, type ResolvedSGDWOptions, type SGDWOptions, type SGDWState } from '../sgdw/sgdw.js';
-import type { AdamWOptions, AdamWState, FloatArray, NonFinitePolicy } from '../types.js';
+import type { AdamWOptions, AdamWState, FloatArray, NonFiniteCheck, NonFinitePolicy } from '../types.js';
 import { firstNonFinite } from '../validate.js';
 
 /** Which update a named optimizer runs: AdamW, or momentum SGD with decoupled weight decay. */
@@ -74,6 +74,12 @@ export interface StepProtocol<K extends OptimizerKind = OptimizerKind> {
   readonly kind: K;
   /** The policy for a non-finite loss or gradient, applied to the whole update. */
   readonly nonFinite: NonFinitePolicy;
+  /**
+   * `'result'` (AdamW only, with `nonFinite` `'skip'` or `'throw'`): also look
+   * at every value the update would write, after clipping, and apply the
+   * policy when one is not finite. Default `'grads'`.
+   */
+  readonly nonFiniteCheck: NonFiniteCheck;
   /** The global norm gradients are clipped to, if any. */
   readonly clipGlobalNorm: number | undefined;
   /** The no-decay patterns, checked. */
@@ -85,8 +91,10 @@ export interface StepProtocol<K extends OptimizerKind = OptimizerKind> {
   /** Whether `name` is trained without weight decay. */
   excludes(name: string): boolean;
   /**
-   * The options of one name with η = `multiplier`, validated, with
-   * `nonFinite: 'propagate'` (the policy is the protocol's, for the whole update).
+   * The options of one name with η = `multiplier`, validated, with the
+   * protocol's `nonFinite` policy (whose checks of the step's scalars the
+   * single steps make) and `nonFiniteCheck: 'grads'` (the protocol checks
+   * results itself, for the whole update).
    */
   optionsFor(name: string, multiplier: number): ResolvedOptionsOf<K>;
   /** The factor torch's `clip_grad_norm_` scales by for a global norm (1 when no clipping applies). */
@@ -106,6 +114,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Options that decide for the whole update at once, which a rule for some names cannot change. */
+const WHOLE_STEP_OPTIONS = ['nonFinite', 'nonFiniteCheck', 'scheduleMultiplier'] as const;
+
 function checkRules(rules: unknown): readonly ParamRule<object>[] {
   if (rules === undefined) return [];
   if (!Array.isArray(rules)) throw new TypeError(`rules must be an array of { match, options }, got ${describe(rules)}`);
@@ -113,6 +124,9 @@ function checkRules(rules: unknown): readonly ParamRule<object>[] {
     rules.map((rule: unknown, i) => {
       if (!isPlainObject(rule)) throw new TypeError(`rules[${i}] must be an object { match, options }, got ${describe(rule)}`);
       if (!isPlainObject(rule.options)) throw new TypeError(`rules[${i}].options must be an object, got ${describe(rule.options)}`);
+      for (const key of WHOLE_STEP_OPTIONS) {
+        if (Object.hasOwn(rule.options, key)) throw new TypeError(`rules[${i}].options.${key} applies to the whole update, not to some names; give it in options`);
+      }
       return { match: checkNamePatterns(rule.match, `rules[${i}].match`), options: rule.options };
     }),
   );
@@ -135,7 +149,10 @@ export function createStepProtocol<K extends OptimizerKind = 'adamw'>(config: Na
   const options = (config.options ?? {}) as OptionsOf<K>;
   if (!isPlainObject(options as unknown)) throw new TypeError(`options must be an object, got ${describe(options)}`);
   const resolve = (kind === 'sgdw' ? resolveSGDWOptions : resolveAdamWOptions) as (o: object) => ResolvedOptionsOf<K>;
-  const base = resolve(options);
+  if (config.nonFinite !== undefined && options.nonFinite !== undefined && config.nonFinite !== options.nonFinite) {
+    throw new TypeError(`nonFinite is '${config.nonFinite}' but options.nonFinite is '${options.nonFinite}'; give one of them`);
+  }
+  const base = resolve(config.nonFinite === undefined ? options : { ...options, nonFinite: config.nonFinite });
   const { schedule, clipGlobalNorm } = config;
   if (schedule !== undefined) {
     if (typeof schedule !== 'function') throw new TypeError(`schedule must be a function of the update index, got ${describe(schedule)}`);
@@ -146,19 +163,18 @@ export function createStepProtocol<K extends OptimizerKind = 'adamw'>(config: Na
   if (clipGlobalNorm !== undefined && (typeof clipGlobalNorm !== 'number' || !(clipGlobalNorm > 0) || !Number.isFinite(clipGlobalNorm))) {
     throw new RangeError(`clipGlobalNorm must be a positive finite number, got ${describe(clipGlobalNorm)}`);
   }
-  const nonFinite = resolveAdamWOptions({ nonFinite: config.nonFinite ?? base.nonFinite }).nonFinite;
-  if (config.nonFinite !== undefined && options.nonFinite !== undefined && config.nonFinite !== options.nonFinite) {
-    throw new TypeError(`nonFinite is '${config.nonFinite}' but options.nonFinite is '${options.nonFinite}'; give one of them`);
-  }
+  const nonFinite = base.nonFinite;
+  const nonFiniteCheck = kind === 'adamw' ? (base as ResolvedAdamWOptions).nonFiniteCheck : 'grads';
   const exclude = config.exclude === undefined ? DEFAULT_NO_DECAY : checkNamePatterns(config.exclude, 'exclude');
   const rules = checkRules(config.rules) as readonly ParamRule<OptionsOf<K>>[];
-  const { scheduleMultiplier: _constant, nonFinite: _policy, ...perName } = options as AdamWOptions & SGDWOptions;
+  const { scheduleMultiplier: _constant, nonFinite: _policy, nonFiniteCheck: _check, ...perName } = options as AdamWOptions & SGDWOptions;
   const constant = base.scheduleMultiplier;
   const byName = new Map<string, ResolvedOptionsOf<K>>();
 
   const protocol: StepProtocol<K> = {
     kind,
     nonFinite,
+    nonFiniteCheck,
     clipGlobalNorm,
     exclude,
     schedule,
@@ -177,7 +193,7 @@ export function createStepProtocol<K extends OptimizerKind = 'adamw'>(config: Na
         const own = protocol.excludes(name) ? { ...perName, weightDecay: 0 } : perName;
         const merged = optionsFor(name, own as OptionsOf<K>, rules);
         try {
-          o = resolve({ ...merged, nonFinite: 'propagate' });
+          o = resolve({ ...merged, nonFinite });
         } catch (e) {
           if (e instanceof Error) e.message = `parameter '${name}': ${e.message}`;
           throw e;

@@ -33,6 +33,20 @@ export function writeCheckpoint(
   return serializeCheckpoint({ params: { ...params, ...buffers }, states: { ...states }, meta: meta as unknown as Json });
 }
 
+/** The shapes a checkpoint's metadata records, by parameter name. */
+function dimsByName(list: unknown): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (!Array.isArray(list)) throw new Error('corrupt checkpoint: it has no list of parameter shapes');
+  for (const entry of list as unknown[]) {
+    const { name, dims } = (entry ?? {}) as { name?: unknown; dims?: unknown };
+    if (typeof name !== 'string' || !Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      throw new Error(`corrupt checkpoint: parameter shape entry ${JSON.stringify(entry)} is invalid`);
+    }
+    out.set(name, dims as number[]);
+  }
+  return out;
+}
+
 function sameKind(a: ParameterArray, b: ParameterArray): boolean {
   return a.constructor === b.constructor && a.length === b.length;
 }
@@ -79,17 +93,24 @@ export function restoreCheckpoint(
   }
   const expected = training.parameters.map((p) => p.name);
   const stored = Object.keys(checkpoint.params);
-  const missing = expected.filter((n) => !(n in checkpoint.params));
+  const missing = expected.filter((n) => !Object.hasOwn(checkpoint.params, n));
   const extra = stored.filter((n) => !expected.includes(n));
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
       `the checkpoint's parameters do not match this model: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.join(', ')}` : ''}`,
     );
   }
-  for (const name of expected) {
+  const storedDims = dimsByName(meta.parameters);
+  for (const { name, dims } of training.parameters) {
     const mine = params[name]!;
     const theirs = checkpoint.params[name]!;
     if (!sameKind(mine, theirs)) throw new Error(`checkpoint parameter '${name}' is ${kindOf(theirs)}, but the model's is ${kindOf(mine)}`);
+    // Equal lengths are not enough: a [4, 6] matrix read as [6, 4] is another matrix.
+    const saved = storedDims.get(name);
+    if (saved === undefined) throw new Error(`corrupt checkpoint: its list of parameters has no shape for '${name}'`);
+    if (saved.length !== dims.length || saved.some((d, i) => d !== dims[i])) {
+      throw new Error(`checkpoint parameter '${name}' has shape [${saved.join(', ')}], but the model's is [${dims.join(', ')}]`);
+    }
   }
   return { params: checkpoint.params as Record<string, ParameterArray>, states: checkpoint.states, stepCount: meta.stepCount!, buffers: restoredBuffers };
 }

@@ -76,7 +76,8 @@ export function evaluationModel(forward: Uint8Array, trainable: readonly string[
 export interface ExportOptions {
   /**
    * `'keep'` writes Dropout nodes as the forward model had them;
-   * `'eval'` switches them to inference mode (identity). Default `'keep'`.
+   * `'eval'` switches them to inference mode (identity). Default `'keep'`;
+   * any other value (or an unknown option) throws a TypeError.
    */
   dropout?: 'keep' | 'eval';
   /**
@@ -88,12 +89,31 @@ export interface ExportOptions {
   batchNorm?: 'keep' | 'eval';
 }
 
+const EXPORT_KEYS = ['dropout'];
+const DROPOUT_MODES = ['keep', 'eval'];
+
+/** Throws a TypeError for options of `exportModel` that are not {@link ExportOptions}, naming what is valid. */
+function checkExportOptions(options: unknown): ExportOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`exportModel options must be an object { dropout }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!EXPORT_KEYS.includes(key)) throw new TypeError(`exportModel: unknown option '${key}'; known options: ${EXPORT_KEYS.join(', ')}`);
+  }
+  const { dropout } = options as ExportOptions;
+  if (dropout !== undefined && !DROPOUT_MODES.includes(dropout)) {
+    throw new TypeError(`exportModel: dropout must be ${DROPOUT_MODES.map((m) => `'${m}'`).join(' or ')}, got ${typeof dropout === 'string' ? `'${dropout}'` : String(dropout)}`);
+  }
+  return options as ExportOptions;
+}
+
 /** The forward model with the given values written into its initializers. */
 export function modelWithParameters(
   forward: Uint8Array,
   params: Readonly<Record<string, Float32Array | Float64Array>>,
   options: ExportOptions = {},
 ): Uint8Array {
+  checkExportOptions(options);
   const model: ModelProto = decodeModel(forward);
   const graph = model.graph!;
   const byName = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));

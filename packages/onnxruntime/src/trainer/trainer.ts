@@ -1,4 +1,4 @@
-import { createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
+import { checkNamePatterns, createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays } from './arrays.js';
@@ -7,6 +7,7 @@ import { resolveTrainable } from './trainable.js';
 import { checkFeeds, ortTypeOf } from './feeds.js';
 import { evaluationModel, modelWithParameters, type ExportOptions } from './forward.js';
 import { createRunningStatistics } from './running-statistics.js';
+import { checkLabels, checkModelNames, checkNotEmpty, labelRules } from './guards.js';
 
 /** The parts of the `onnxruntime-node` module the trainer uses. */
 export interface OrtModule {
@@ -19,7 +20,7 @@ export type ParameterArray = Float32Array | Float64Array;
 
 /** Options of {@link createOrtTrainer}. */
 export interface OrtTrainerOptions {
-  /** The forward ONNX model (bytes) whose output is the scalar loss. */
+  /** The forward ONNX model (bytes) whose output is the scalar loss; copied, so the caller may reuse the buffer. */
   model: Uint8Array;
   /** AdamW options (`@adamw/core`); `scheduleMultiplier` is the constant η unless `schedule` is given. */
   optimizer?: AdamWOptions;
@@ -79,8 +80,10 @@ export interface OrtTrainer {
    * updates the parameters with AdamW. Resolves to the loss of this batch,
    * computed before the update.
    *
-   * Feeds are checked first (names, element types, shapes); a failure
-   * there, in ONNX Runtime, or a non-finite loss or gradient under
+   * Feeds are checked first (names, element types, shapes, a batch of at
+   * least one row, and labels of a SoftmaxCrossEntropyLoss or
+   * NegativeLogLikelihoodLoss fed from outside in [0, C) or equal to its
+   * ignore_index, as torch requires); a failure there, in ONNX Runtime, or a non-finite loss or gradient under
    * `nonFinite: 'throw'` rejects and leaves parameters and optimizer state
    * as they were. With `nonFinite: 'skip'` such a step changes nothing and
    * still resolves to the loss.
@@ -116,7 +119,7 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
   }
   if (!(options.model instanceof Uint8Array)) throw new TypeError('options.model must be the ONNX model as a Uint8Array');
   const config: NamedOptimizerConfig = { options: options.optimizer ?? {} };
-  if (options.exclude !== undefined) config.exclude = options.exclude;
+  if (options.exclude !== undefined) config.exclude = checkNamePatterns(options.exclude, 'options.exclude');
   if (options.schedule !== undefined) config.schedule = options.schedule;
   if (options.clipGlobalNorm !== undefined) config.clipGlobalNorm = options.clipGlobalNorm;
   return { config, protocol: createStepProtocol(config) };
@@ -146,7 +149,12 @@ function checkTrainerOptions(options: OrtTrainerOptions): { config: NamedOptimiz
  */
 export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtTrainer> {
   const { config, protocol } = checkTrainerOptions(options);
-  const training = buildTraining(options.model, { loss: options.loss, trainable: resolveTrainable(options.model, options.trainable) });
+  // A copy (a Buffer's slice would share memory): exportModel and evaluate read
+  // the forward model long after this call, when the caller may have reused its buffer.
+  const forward = new Uint8Array(options.model);
+  const training = buildTraining(forward, { loss: options.loss, trainable: resolveTrainable(forward, options.trainable) });
+  checkModelNames(training);
+  const labels = labelRules(forward, training);
   const ort = options.ort ?? (await loadOrt());
   const sessionOptions = options.sessionOptions ?? {};
   const session = await ort.InferenceSession.create(training.model, sessionOptions);
@@ -166,7 +174,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     paramTensors[p.name] = new ort.Tensor(type, parameters[p.name]!, p.dims);
     fetches[p.grad] = new ort.Tensor(type, gradients[p.name]!, p.dims);
   }
-  const statistics = createRunningStatistics(training, options.model, ort);
+  const statistics = createRunningStatistics(training, forward, ort);
   Object.assign(fetches, statistics.fetches);
   let busy = false;
 
@@ -198,6 +206,8 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     step(feeds) {
       return exclusive('step', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
+        checkNotEmpty(checked, 'a step');
+        checkLabels(checked, labels);
         try {
           await session.run({ ...checked, ...paramTensors }, fetches);
         } catch (e) {
@@ -212,7 +222,9 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
     evaluate(feeds) {
       return exclusive('evaluate', async () => {
         const checked = checkFeeds(feeds, training.inputs, parameterNames);
-        evalSession ??= await ort.InferenceSession.create(evaluationModel(options.model, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
+        checkNotEmpty(checked, 'an evaluation');
+        checkLabels(checked, labels);
+        evalSession ??= await ort.InferenceSession.create(evaluationModel(forward, [...parameterNames], Object.keys(statistics.values)), sessionOptions);
         let out: InferenceSession.ReturnType;
         try {
           out = await evalSession.run({ ...checked, ...paramTensors, ...statistics.tensors }, [training.loss]);
@@ -225,7 +237,7 @@ export async function createOrtTrainer(options: OrtTrainerOptions): Promise<OrtT
 
     exportModel(exportOptions) {
       idle('export the model');
-      return modelWithParameters(options.model, { ...parameters, ...statistics.values }, exportOptions);
+      return modelWithParameters(forward, { ...parameters, ...statistics.values }, exportOptions);
     },
 
     saveCheckpoint() {
