@@ -139,10 +139,8 @@ export function schedulePeriods(schedule: ScheduleConfig, epochs: number): Perio
   return periods;
 }
 
-/** Everything one run of the experiment needs. */
-export interface ExperimentConfig {
-  /** 'quick' (the default) or 'full'; other flags override a preset's values. */
-  preset: 'quick' | 'full';
+/** The data, model and length of a run, and its seeds: what a preset and a configuration share. */
+export interface RunShape {
   /** Training and test rows drawn from the 10,000 digits. */
   train: number;
   test: number;
@@ -152,6 +150,14 @@ export interface ExperimentConfig {
   hidden: number[];
   epochs: number;
   batchSize: number;
+  /** One run per seed and cell (initialisation and shuffling). */
+  seeds: number[];
+}
+
+/** Everything one run of the experiment needs. */
+export interface ExperimentConfig extends RunShape {
+  /** 'quick' (the default) or 'full'; other flags override a preset's values. */
+  preset: 'quick' | 'full';
   schedule: ScheduleConfig;
   /** Learning-rate grid (α) of each optimizer. */
   lr: Partial<Record<OptimizerName, number[]>>;
@@ -161,8 +167,6 @@ export interface ExperimentConfig {
    * epochs of the run (of the current period under warm restarts).
    */
   weightDecayNorm: Partial<Record<OptimizerName, number[]>>;
-  /** One run per seed and cell (initialisation and shuffling). */
-  seeds: number[];
   optimizers: OptimizerName[];
   /** Worker threads. */
   workers: number;
@@ -173,14 +177,7 @@ export interface ExperimentConfig {
 }
 
 /** The size, length and grids of a preset, per family of optimizers. */
-export interface Preset {
-  train: number;
-  test: number;
-  dataSeed: number;
-  hidden: number[];
-  epochs: number;
-  batchSize: number;
-  seeds: number[];
+export interface Preset extends RunShape {
   /** The first period of `--restarts` without a number: the preset's epochs are periods of 1, 2 and 4 times it. */
   restartPeriod: number;
   lr: Record<Family, number[]>;
