@@ -135,8 +135,8 @@ export default defineConfig({
     // examples from apps/docs/examples, outside the source folder.
     server: { fs: { allow: [REPO_ROOT] } },
     plugins: [resolveFromApp()],
-    // The playground's worker bundles @adamw/trainer and @adamw/core from
-    // their TypeScript sources, as the tests do: the site needs no package built.
+    // The playground's worker and the examples that run in the page import the workspace packages
+    // from their TypeScript sources, as the tests do: the site needs no package built.
     resolve: { conditions: ['@adamw/source'] },
     worker: { format: 'es' },
     define: { __ADAMW_DOCS_DRAFT__: JSON.stringify(DRAFT) },

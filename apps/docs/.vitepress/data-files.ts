@@ -36,6 +36,7 @@ export const DATA_REQUIREMENTS: readonly DataRequirement[] = [
   { file: 'bench/core.json', command: BENCH },
   { file: 'bench/trainer.json', command: BENCH },
   { file: 'bench/tfjs.json', command: BENCH },
+  { file: 'bench/tfjs-browser.json', command: BENCH },
   { file: 'bench/onnxruntime.json', command: BENCH },
   { file: 'conformance.json', command: CONFORMANCE },
 ];

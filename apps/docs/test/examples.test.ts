@@ -1,11 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openPage, type PageSession } from '@adamw/conformance/browser';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { BrowserExamplesApi } from './browser-examples-page';
 
 // Every code example on the site is a file under apps/docs/examples, included
 // into its page with VitePress's `<<<` snippet import. This test runs each of
-// them and checks what it prints; it also checks that the pages include no
+// them (the `.browser.ts` ones bundled into a page in Debian's Chromium, with
+// WebGL on SwiftShader) and checks what it prints; it also checks that the pages include no
 // example that is not run here and write no TypeScript outside such files.
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,6 +91,14 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
     expect(out).toMatch(/bias excluded from decay: true, kernel: false/);
     expect(num(out, /, b (\S+)/)).toBeCloseTo(0.7, 1);
   },
+  'tfjs/webgl.browser.ts': (out) => {
+    expect(out).toMatch(/backend webgl, AdamW on its 'ops' path, 520 steps/);
+    const [before, after, accuracy] = nums(out, /loss (\S+) -> (\S+), accuracy (\S+)/);
+    expect(after).toBeLessThan(before! / 4);
+    expect(accuracy).toBeGreaterThan(0.95);
+    // Two moments for each of the six weights.
+    expect(out).toMatch(/tensors held by the optimizer: 12$/m);
+  },
   'tfjs/save-load.ts': (out) => {
     expect(out).toMatch(/optimizer after loading: AdamW, 24 steps/);
     expect(out).toMatch(/losses after reloading equal the original's: true/);
@@ -104,6 +115,14 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
     const [before, after] = nums(out, /loss (\S+) -> (\S+) after 301 AdamW steps/);
     expect(after).toBeLessThan(before! / 10);
   },
+  'onnxruntime/finetune-head.ts': (out) => {
+    expect(out).toMatch(/^training head\.weight, head\.bias$/m);
+    const before = num(out, /accuracy before (\S+)/);
+    const after = num(out, /accuracy after (\S+)/);
+    expect(before).toBeLessThan(0.5);
+    expect(after).toBeGreaterThan(0.9);
+    expect(out).toMatch(/encoder\.layers\.0\.linear1\.weight unchanged: true/);
+  },
   'onnxruntime/train-export.ts': (out) => {
     expect(out).toMatch(/parameters: hidden1\.weight, hidden1\.bias, hidden2\.weight, hidden2\.bias, out\.weight, out\.bias/);
     const [before, after] = nums(out, /loss (\S+) -> (\S+) after 180 steps/);
@@ -116,9 +135,20 @@ const exampleFiles = filesUnder(EXAMPLES, (p) => p.endsWith('.ts')).map((p) => r
 /** What each example printed, for the output blocks on the pages. */
 const printed = new Map<string, string>();
 
+let browserPage: Promise<PageSession<BrowserExamplesApi>> | undefined;
+/** Runs a browser example in Chromium (one page for all of them) and returns the lines it printed. */
+async function runInBrowser(file: string): Promise<string[]> {
+  browserPage ??= openPage<BrowserExamplesApi>({ entry: fileURLToPath(new URL('./browser-examples-page.ts', import.meta.url)), graphics: 'webgl', title: 'examples' });
+  const page = await browserPage;
+  return page.call(file as keyof BrowserExamplesApi);
+}
+
 describe('examples', () => {
   afterEach(() => {
     vi.restoreAllMocks();
+  });
+  afterAll(async () => {
+    await (await browserPage)?.close();
   });
 
   it('every example file has an expectation, and every expectation a file', () => {
@@ -128,6 +158,12 @@ describe('examples', () => {
 
   for (const file of exampleFiles) {
     it(`runs ${file}`, async () => {
+      if (file.endsWith('.browser.ts')) {
+        const lines = await runInBrowser(file);
+        printed.set(file, lines.join('\n'));
+        EXPECTATIONS[file]!(lines.join('\n'));
+        return;
+      }
       const lines: string[] = [];
       vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
         lines.push(args.map(String).join(' '));

@@ -1,15 +1,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '@adamw/conformance/browser';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONVENTION_RECIPES } from '../src/conventions';
 import { DIST, REPO, ensureBuilt } from './build';
 import { serveStatic, type StaticSite } from './static-server';
 
 // Builds the site (or reuses a fresh build), serves it on loopback and walks
-// every internal link in Debian's Chromium, headless.
+// every internal link in Debian's Chromium, headless (and, for the page that
+// trains in the browser, a second Chromium with WebGL on SwiftShader).
 
-const CHROMIUM = '/usr/bin/chromium';
 const PACKAGES = ['core', 'trainer', 'tfjs', 'onnxruntime'];
 
 interface Visit {
@@ -129,15 +130,12 @@ async function crawl(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the docs' browser test drives Debian's Chromium (apt-get install chromium); it never downloads a browser`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} is missing: the docs' browser test drives Debian's Chromium (apt-get install chromium); it never downloads a browser`);
   }
   buildNote = await ensureBuilt();
   site = await serveStatic(DIST);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launchChromium({ graphics: 'none' });
   context = await browser.newContext();
   await crawl();
 });
@@ -258,6 +256,26 @@ describe('pages', () => {
     await page.goto(`${site.url}/changelog`, { waitUntil: 'networkidle' });
     expect(await page.locator('.adamw-pending-change').count()).toBe(pending.length);
     for (const name of PACKAGES) expect(await page.locator(`a[href$="packages/${name}/CHANGELOG.md"]`).count(), name).toBe(1);
+  });
+
+  it('the tfjs guide trains a model on WebGL in the page', async () => {
+    const gl = await launchChromium({ graphics: 'webgl' });
+    try {
+      const glPage = await gl.newPage();
+      const errors: string[] = [];
+      glPage.on('pageerror', (e) => errors.push(e.message));
+      await glPage.goto(`${site.url}/guide/tfjs`, { waitUntil: 'networkidle' });
+      const demo = glPage.locator('.adamw-webgl-demo');
+      await demo.locator('button').click();
+      await glPage.waitForSelector('.adamw-webgl-demo[data-state="done"], .adamw-webgl-demo[data-state="failed"]', { timeout: 200_000 });
+      const output = (await demo.locator('.adamw-webgl-output').textContent()) ?? '';
+      expect(await demo.getAttribute('data-state'), output).toBe('done');
+      expect(output).toMatch(/backend webgl, AdamW on its 'ops' path, 520 steps/);
+      expect(Number(/accuracy (\S+)/.exec(output)?.[1])).toBeGreaterThan(0.95);
+      expect(errors).toEqual([]);
+    } finally {
+      await gl.close();
+    }
   });
 
   it('renders the math on Why AdamW', async () => {

@@ -15,7 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { createOrtTrainer, readInitializers } from '@adamw/onnxruntime';
 
-const MODEL = fileURLToPath(new URL('./transformer-classifier.onnx', import.meta.url));
+/** The torch-exported transformer classifier with a fresh head. */
+export const MODEL = fileURLToPath(new URL('./transformer-classifier.onnx', import.meta.url));
 const VOCAB = 24;
 const LENGTH = 8;
 
@@ -30,7 +31,7 @@ function integers(seed: number): (n: number) => number {
   };
 }
 
-interface Rows {
+export interface Rows {
   x: ort.Tensor;
   pad: ort.Tensor;
   y: ort.Tensor;
@@ -38,7 +39,7 @@ interface Rows {
 }
 
 /** `n` padded token rows and their classes. */
-function tokenRows(n: number, seed: number): Rows {
+export function tokenRows(n: number, seed: number): Rows {
   const next = integers(seed);
   const x = new BigInt64Array(n * LENGTH);
   const pad = new Uint8Array(n * LENGTH).fill(1);
@@ -63,7 +64,8 @@ function tokenRows(n: number, seed: number): Rows {
   };
 }
 
-async function accuracy(model: Uint8Array, rows: Rows): Promise<number> {
+/** The share of `rows` whose largest logit is their class, with the exported model in a plain session. */
+export async function accuracy(model: Uint8Array, rows: Rows): Promise<number> {
   const session = await ort.InferenceSession.create(model);
   const out = await session.run({ x: rows.x, pad: rows.pad, y: rows.y });
   await session.release();

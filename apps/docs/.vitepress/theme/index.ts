@@ -17,5 +17,6 @@ export default {
     app.component('ExperimentFigures', defineAsyncComponent(() => import('./components/ExperimentFigures.vue')));
     app.component('ExperimentResults', defineAsyncComponent(() => import('./components/ExperimentResults.vue')));
     app.component('Playground', defineAsyncComponent(() => import('./components/Playground.vue')));
+    app.component('TfjsWebglDemo', defineAsyncComponent(() => import('./components/TfjsWebglDemo.vue')));
   },
 } satisfies Theme;

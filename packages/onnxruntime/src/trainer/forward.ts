@@ -89,20 +89,22 @@ export interface ExportOptions {
   batchNorm?: 'keep' | 'eval';
 }
 
-const EXPORT_KEYS = ['dropout'];
-const DROPOUT_MODES = ['keep', 'eval'];
+const EXPORT_KEYS = ['dropout', 'batchNorm'] as const;
+const MODES = ['keep', 'eval'];
 
 /** Throws a TypeError for options of `exportModel` that are not {@link ExportOptions}, naming what is valid. */
 function checkExportOptions(options: unknown): ExportOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`exportModel options must be an object { dropout }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new TypeError(`exportModel options must be an object { dropout, batchNorm }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
   for (const key of Object.keys(options)) {
-    if (!EXPORT_KEYS.includes(key)) throw new TypeError(`exportModel: unknown option '${key}'; known options: ${EXPORT_KEYS.join(', ')}`);
+    if (!(EXPORT_KEYS as readonly string[]).includes(key)) throw new TypeError(`exportModel: unknown option '${key}'; known options: ${EXPORT_KEYS.join(', ')}`);
   }
-  const { dropout } = options as ExportOptions;
-  if (dropout !== undefined && !DROPOUT_MODES.includes(dropout)) {
-    throw new TypeError(`exportModel: dropout must be ${DROPOUT_MODES.map((m) => `'${m}'`).join(' or ')}, got ${typeof dropout === 'string' ? `'${dropout}'` : String(dropout)}`);
+  for (const key of EXPORT_KEYS) {
+    const mode: unknown = (options as ExportOptions)[key];
+    if (mode !== undefined && !MODES.includes(mode as string)) {
+      throw new TypeError(`exportModel: ${key} must be ${MODES.map((m) => `'${m}'`).join(' or ')}, got ${typeof mode === 'string' ? `'${mode}'` : String(mode)}`);
+    }
   }
   return options as ExportOptions;
 }

@@ -1,0 +1,4 @@
+import '@tensorflow/tfjs-backend-webgl';
+import { exposeTrainer } from './page';
+
+export const api = exposeTrainer('webgl');
