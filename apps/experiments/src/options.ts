@@ -68,6 +68,16 @@ function choiceList<T extends string>(what: string, choices: readonly T[]) {
   };
 }
 
+const integers = numberList('seeds', (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+
+/** Seeds: integers >= 0 that fit the generator's 32 bits. */
+function seedList(value: string): number[] {
+  const seeds = integers(value);
+  const big = seeds.find((n) => n > MAX_SEED);
+  if (big !== undefined) throw new InvalidArgumentError(`seed ${big} is more than ${MAX_SEED} (seeds are 32-bit).`);
+  return seeds;
+}
+
 const positiveList = (what: string) => numberList(what, (n) => n > 0, 'a positive number');
 
 /**
@@ -99,7 +109,7 @@ function program(): Command {
     .option('--weight-decay <values>', 'weight decays λ as the optimizer takes them, converted to λ_norm = λ/√(b/(B·T))', positiveList('weight decays'))
     .option('--epochs <n>', 'epochs per run', integer(1, MAX_EPOCHS))
     .option('--restarts [period]', 'cosine annealing with warm restarts (AdamWR, SGDWR): periods of period, 2·period, 4·period… epochs', integer(1, MAX_EPOCHS))
-    .option('--seeds <values>', 'seeds, comma-separated (one run per seed and cell)', numberList('seeds', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer from 0 to ${MAX_SEED}`))
+    .option('--seeds <values>', 'seeds, comma-separated (one run per seed and cell)', seedList)
     .option('--train <n>', 'training digits', integer(1, MNIST_DIGITS))
     .option('--test <n>', 'test digits', integer(1, MNIST_DIGITS))
     .option('--hidden <widths>', 'hidden layer widths, comma-separated', (v: string) => numberList('widths', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1')(v))
