@@ -4,6 +4,7 @@ import { packageTestConfig } from '../../vitest.shared';
 // packs every public package once for all test files.
 export default packageTestConfig({
   globalSetup: ['./test/global-setup.ts'],
-  testTimeout: 180_000,
-  hookTimeout: 240_000,
+  // Minutes on a busy machine; the results are what count, not the time.
+  testTimeout: 600_000,
+  hookTimeout: 900_000,
 });

@@ -1,28 +1,58 @@
 #!/usr/bin/env node
-// Compiles wasm/adamw.wat with wabt's wat2wasm (the `wabt` npm package) and
-// writes src/simd/adamw-wasm.ts, which carries the module as base64 so that
-// the package loads it without reading files, in Node and in browsers. Each
-// $..._full function is first copied as $..._plain with its flags fixed at 0
-// (see the top of the .wat). The module is built twice: importing a plain
-// memory, and importing a shared memory (for worker threads); only the memory
-// import differs.
+// Compiles a package's WebAssembly text with wabt's wat2wasm (the `wabt` npm
+// package) and writes a TypeScript module that carries the binary as base64,
+// so that the package loads it without reading files, in Node and in
+// browsers. Every package of the repository with WebAssembly kernels builds
+// them with this script.
 //
-//   node scripts/build-wasm.mjs          regenerate src/simd/adamw-wasm.ts
-//   node scripts/build-wasm.mjs --check  exit 1 when it is not up to date
+// Before compiling, the text is expanded (see the .wat files):
+//
+// - Each function named $NAME_full is followed by a copy named $NAME_plain
+//   in which every (local.get $flags) reads (i32.const 0): the same loop with
+//   all of its optional steps folded away.
+// - Each function named $NAME_fN is a template for both element types: it is
+//   replaced by $NAME_f32 and $NAME_f64, with the tokens of TYPE_TOKENS
+//   below spelled for float32 and for float64.
+//
+// With --shared the module is built a second time importing a shared memory
+// (for worker threads); only the memory import differs.
+//
+//   node scripts/build-wasm.mjs [--check]     core: wasm/adamw.wat → src/simd/adamw-wasm.ts
+//   node ../core/scripts/build-wasm.mjs --wat wasm/x.wat --out src/x-wasm.ts --name X --title "…" [--shared] [--per-type] [--check]
+//
+// With --wat the paths are relative to the working directory, which is the
+// package's own (as `pnpm run` sets it). --check exits 1 when the output is
+// not up to date.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const watPath = `${root}wasm/adamw.wat`;
-const outPath = `${root}src/simd/adamw-wasm.ts`;
+const scriptPath = fileURLToPath(import.meta.url);
+const coreRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const MEMORY_IMPORT = '(import "env" "memory" (memory 1))';
 const SHARED_MEMORY_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
 
-async function compile(tools, watText, shared) {
+/**
+ * How each token of a $NAME_fN template is spelled per element type. Longer
+ * tokens first: `fNxL` contains `fN`. Besides these, `ELEM_BYTES*n` (n a
+ * whole number) is the size of n elements in bytes, for load offsets.
+ */
+export const TYPE_TOKENS = [
+  ['fNxL', 'f32x4', 'f64x2'],
+  ['loadN_splat', 'load32_splat', 'load64_splat'],
+  ['fN', 'f32', 'f64'],
+  ['ELEM_SHIFT', '2', '3'],
+  ['ELEM_BYTES', '4', '8'],
+  ['LANES', '4', '2'],
+  ['PANEL_COLS', '8', '4'],
+];
+
+async function compile(tools, name, watText, shared) {
   const features = { simd: true, threads: shared };
-  const module = tools.parseWat('adamw.wat', watText, features);
+  const module = tools.parseWat(name, watText, features);
   try {
     module.validate(features);
     return module.toBinary({}).buffer;
@@ -49,25 +79,54 @@ function formEnd(text, start) {
 }
 
 /**
+ * Replaces each function form whose name matches `pattern` (a global RegExp
+ * whose group 1 is the name's stem) with `rewrite(form, stem)`.
+ */
+function rewriteFunctions(watText, pattern, rewrite) {
+  let out = '';
+  let from = 0;
+  for (let match; (match = pattern.exec(watText)) !== null; ) {
+    const end = formEnd(watText, match.index);
+    out += watText.slice(from, match.index) + rewrite(watText.slice(match.index, end), match[1]);
+    from = end;
+    pattern.lastIndex = end;
+  }
+  return out + watText.slice(from);
+}
+
+/**
  * Adds, after each function named $NAME_full, a copy named $NAME_plain in
  * which every (local.get $flags) reads (i32.const 0): the same loop with all
  * of its optional steps folded away (see the top of wasm/adamw.wat).
  */
 export function expandPlainVariants(watText) {
-  let out = '';
-  let from = 0;
-  const pattern = /\(func \$(\w+)_full\b/g;
-  for (let match; (match = pattern.exec(watText)) !== null; ) {
-    const end = formEnd(watText, match.index);
-    const full = watText.slice(match.index, end);
-    const plain = full
-      .replace(`$${match[1]}_full`, `$${match[1]}_plain`)
-      .replaceAll('(local.get $flags)', '(i32.const 0)');
-    out += watText.slice(from, end) + '\n\n  ' + plain;
-    from = end;
-    pattern.lastIndex = end;
+  return rewriteFunctions(watText, /\(func \$(\w+)_full\b/g, (full, stem) => {
+    const plain = full.replace(`$${stem}_full`, `$${stem}_plain`).replaceAll('(local.get $flags)', '(i32.const 0)');
+    return `${full}\n\n  ${plain}`;
+  });
+}
+
+/**
+ * Replaces each function named $NAME_fN with $NAME_f32 and $NAME_f64 (or
+ * with the one of `types`): the same text with the tokens of
+ * {@link TYPE_TOKENS} spelled for each type. Functions written by hand for
+ * one type ($NAME_f32, $NAME_f64) are left out of a build for the other.
+ */
+export function expandTypeVariants(watText, types = ['f32', 'f64']) {
+  let text = watText;
+  for (const other of ['f32', 'f64'].filter((t) => !types.includes(t))) {
+    text = rewriteFunctions(text, new RegExp(`\\(func \\$(\\w+)_${other}\\b(?!_)`, 'g'), () => '');
   }
-  return out + watText.slice(from);
+  return rewriteFunctions(text, /\(func \$(\w+)_fN\b/g, (template) =>
+    types
+      .map((type) => {
+        const k = type === 'f32' ? 1 : 2;
+        const bytes = type === 'f32' ? 4 : 8;
+        const sized = template.replace(/ELEM_BYTES\*(\d+)/g, (_, n) => String(bytes * Number(n)));
+        return TYPE_TOKENS.reduce((text, spellings) => text.replaceAll(spellings[0], spellings[k]), sized);
+      })
+      .join('\n\n  '),
+  );
 }
 
 function base64Lines(bytes) {
@@ -75,35 +134,108 @@ function base64Lines(bytes) {
   return lines.map((l, i) => `  '${l}'${i === lines.length - 1 ? ';' : ' +'}`);
 }
 
-/** The generated TypeScript module for the given WebAssembly text. */
-export async function generateAdamWWasmModule(watText) {
-  if (!watText.includes(MEMORY_IMPORT)) throw new Error(`wasm/adamw.wat must import its memory as ${MEMORY_IMPORT}`);
+/**
+ * The generated TypeScript module for one WebAssembly text.
+ *
+ * @param {object} build
+ * @param {string} build.watText the WebAssembly text
+ * @param {string} build.watName its path in the package, for messages and comments
+ * @param {string} build.name prefix of the exported constants (`NAME_WASM_BASE64`, `NAME_SHARED_WASM_BASE64`)
+ * @param {string} build.title what the module is, for the doc comments ("AdamW")
+ * @param {boolean} build.shared also build it importing a shared memory
+ * @param {boolean} [build.perType] one module per element type (`NAME_F32_…`, `NAME_F64_…`), each with
+ *   its own copy of the $NAME_fN templates: smaller modules, which browsers compile synchronously on
+ *   the main thread only up to 4 KiB
+ * @param {string} build.command how to rebuild it, for the header
+ * @param {string} build.script this script's path as the header names it
+ */
+export async function generateWasmModule({ watText, watName, name, title, shared, perType = false, command, script }) {
+  if (!watText.includes(MEMORY_IMPORT)) throw new Error(`${watName} must import its memory as ${MEMORY_IMPORT}`);
   const tools = await wabt();
-  const expanded = expandPlainVariants(watText);
-  const plain = await compile(tools, expanded, false);
-  const shared = await compile(tools, expanded.replace(MEMORY_IMPORT, SHARED_MEMORY_IMPORT), true);
-  return [
-    '// Generated by scripts/build-wasm.mjs from wasm/adamw.wat. Do not edit:',
-    '// change the .wat and run `pnpm --filter @adamw/core wasm:build`.',
-    '',
-    '/** The compiled AdamW WebAssembly module (wasm/adamw.wat) importing a plain memory as env.memory, base64. */',
-    'export const ADAMW_WASM_BASE64 =',
-    ...base64Lines(plain),
-    '',
-    '/**',
-    ' * The same module importing a shared memory (at most 65536 pages, 4 GiB) as',
-    ' * env.memory, base64: worker threads run it on one memory.',
-    ' */',
-    'export const ADAMW_SHARED_WASM_BASE64 =',
-    ...base64Lines(shared),
-    '',
-  ].join('\n');
+  const file = watName.split('/').pop();
+  const lines = [`// Generated by ${script} from ${watName}. Do not edit:`, `// change the .wat and run \`${command}\`.`, ''];
+  const variants = perType
+    ? [
+        { suffix: '_F32', types: ['f32'], what: `${title} WebAssembly module for float32 (${watName})` },
+        { suffix: '_F64', types: ['f64'], what: `${title} WebAssembly module for float64 (${watName})` },
+      ]
+    : [{ suffix: '', types: ['f32', 'f64'], what: `${title} WebAssembly module (${watName})` }];
+  for (const { suffix, types, what } of variants) {
+    const expanded = expandTypeVariants(expandPlainVariants(watText), types);
+    const plain = await compile(tools, file, expanded, false);
+    lines.push(`/** The compiled ${what} importing a plain memory as env.memory, base64. */`, `export const ${name}${suffix}_WASM_BASE64 =`, ...base64Lines(plain), '');
+    if (shared) {
+      const sharedBinary = await compile(tools, file, expanded.replace(MEMORY_IMPORT, SHARED_MEMORY_IMPORT), true);
+      lines.push(
+        '/**',
+        ' * The same module importing a shared memory (at most 65536 pages, 4 GiB) as',
+        ' * env.memory, base64: worker threads run it on one memory.',
+        ' */',
+        `export const ${name}${suffix}_SHARED_WASM_BASE64 =`,
+        ...base64Lines(sharedBinary),
+        '',
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
-const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-if (isMain) {
-  const generated = await generateAdamWWasmModule(readFileSync(watPath, 'utf8'));
-  if (process.argv.includes('--check')) {
+/** The generated module of core's AdamW kernel (wasm/adamw.wat). */
+export function generateAdamWWasmModule(watText) {
+  return generateWasmModule({
+    watText,
+    watName: 'wasm/adamw.wat',
+    name: 'ADAMW',
+    title: 'AdamW',
+    shared: true,
+    command: 'pnpm --filter @adamw/core wasm:build',
+    script: 'scripts/build-wasm.mjs',
+  });
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      check: { type: 'boolean', default: false },
+      wat: { type: 'string' },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      title: { type: 'string' },
+      shared: { type: 'boolean', default: false },
+      'per-type': { type: 'boolean', default: false },
+    },
+  });
+  let packageRoot = coreRoot;
+  let watPath;
+  let outPath;
+  let generate;
+  if (values.wat === undefined) {
+    watPath = `${coreRoot}wasm/adamw.wat`;
+    outPath = `${coreRoot}src/simd/adamw-wasm.ts`;
+    generate = generateAdamWWasmModule;
+  } else {
+    if (values.out === undefined || values.name === undefined || values.title === undefined) {
+      throw new Error('--wat needs --out, --name and --title');
+    }
+    packageRoot = process.cwd();
+    watPath = resolve(packageRoot, values.wat);
+    outPath = resolve(packageRoot, values.out);
+    const { name: packageName } = JSON.parse(readFileSync(resolve(packageRoot, 'package.json'), 'utf8'));
+    generate = (watText) =>
+      generateWasmModule({
+        watText,
+        watName: relative(packageRoot, watPath),
+        name: values.name,
+        title: values.title,
+        shared: values.shared,
+        perType: values['per-type'],
+        command: `pnpm --filter ${packageName} wasm:build`,
+        script: relative(packageRoot, scriptPath),
+      });
+  }
+  const generated = await generate(readFileSync(watPath, 'utf8'));
+  const outName = relative(packageRoot, outPath);
+  if (values.check) {
     let current = '';
     try {
       current = readFileSync(outPath, 'utf8');
@@ -111,12 +243,15 @@ if (isMain) {
       // a missing file is simply out of date
     }
     if (current !== generated) {
-      console.error('src/simd/adamw-wasm.ts is out of date with wasm/adamw.wat; run `pnpm --filter @adamw/core wasm:build`');
+      console.error(`${outName} is out of date with ${relative(packageRoot, watPath)}; run the package's wasm:build`);
       process.exit(1);
     }
-    console.log('src/simd/adamw-wasm.ts is up to date');
+    console.log(`${outName} is up to date`);
   } else {
     writeFileSync(outPath, generated);
-    console.log(`wrote src/simd/adamw-wasm.ts (${generated.length} characters)`);
+    console.log(`wrote ${outName} (${generated.length} characters)`);
   }
 }
+
+const isMain = process.argv[1] !== undefined && scriptPath === resolve(process.argv[1]);
+if (isMain) await main();

@@ -1,3 +1,4 @@
+import { seededValues } from '@adamw/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adamwStepInPlace, adamwStepInPlaceWith, initAdamW, type AdamWOptions, type AdamWState, type FloatArray } from '../src/index.js';
 import {
@@ -12,15 +13,7 @@ import { parallelWorkerSource } from '../src/parallel/worker.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
-function values(n: number, seed: number, scale = 1): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
-}
+const values = (n: number, seed: number, scale = 1): Float64Array => seededValues(n, seed, scale);
 
 function firstDifference(a: FloatArray, b: FloatArray): string | undefined {
   if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;

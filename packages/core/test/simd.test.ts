@@ -1,4 +1,4 @@
-import { yieldToEventLoop } from '@adamw/test-utils';
+import { lcg, yieldToEventLoop } from '@adamw/test-utils';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -71,11 +71,7 @@ const CTORS: Ctor[] = [Float32Array, Float64Array];
 /** Deterministic values spread over many magnitudes and both signs. */
 function values(n: number, seed: number, decades = 6, low = -3): Float64Array {
   const out = new Float64Array(n);
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  const next = lcg(seed);
   for (let i = 0; i < n; i++) out[i] = (next() < 0.5 ? -1 : 1) * 10 ** (low + decades * next());
   return out;
 }

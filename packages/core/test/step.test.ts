@@ -1,15 +1,8 @@
+import { seededValues } from '@adamw/test-utils';
 import { describe, expect, it } from 'vitest';
 import { adamwStep, adamwStepInPlace, initAdamW, type AdamWOptions, type AdamWState, type FloatArray } from '../src/index.js';
 
-function rand(n: number, seed: number, scale = 1): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
-}
+const rand = (n: number, seed: number, scale = 1): Float64Array => seededValues(n, seed, scale);
 
 function snapshot(params: FloatArray, state: AdamWState) {
   return { params: params.slice(), step: state.step, m: state.m.slice(), v: state.v.slice(), vMax: state.vMax?.slice() };

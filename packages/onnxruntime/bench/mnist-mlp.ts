@@ -1,3 +1,4 @@
+import { mulberry32 } from '@adamw/test-utils/random';
 import { makeAttribute } from '../src/proto/attributes.js';
 import { encodeModel } from '../src/proto/codec.js';
 import { makeTensor } from '../src/proto/tensor.js';
@@ -5,13 +6,8 @@ import { DataType } from '../src/proto/types.js';
 
 /** A seeded uniform generator in [lo, hi) (mulberry32). */
 export function uniform(seed: number): (lo: number, hi: number) => number {
-  let a = seed >>> 0;
-  return (lo, hi) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
+  const next = mulberry32(seed);
+  return (lo, hi) => lo + (hi - lo) * next();
 }
 
 /**

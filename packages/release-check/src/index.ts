@@ -13,5 +13,5 @@ export { attwTarball, publintTarball } from './lint.js';
 export { MIN_NODE, checkManifest, checkPackageFiles, formatProblems, isPublished, type Problem } from './manifest.js';
 export { buildPackage, formatBytes, packPackage, readFromTarball, tarballBytes, type PackedPackage } from './pack.js';
 export { registryStatus, type RegistryStatus } from './registry.js';
-export { CORE_GZIP_BUDGET, measureBundle, measureImport, type BundleSize } from './size.js';
+export { CORE_GZIP_BUDGET, CORE_STEP_GZIP_BUDGET, measureBundle, measureImport, type BundleSize } from './size.js';
 export { PUBLIC_PACKAGES, ROOT, publicPackage, readManifest, type Manifest, type PackageRole, type PublicPackage } from './workspace.js';

@@ -11,9 +11,16 @@ export interface BundleSize {
 
 /**
  * The gzip budget of `@adamw/core`'s whole ESM entry (every export, the
- * embedded WebAssembly module included), bundled and minified with esbuild.
+ * embedded WebAssembly module included), bundled and minified with esbuild:
+ * the step, the step protocol of every adapter, the checked codec, schedules.
  */
-export const CORE_GZIP_BUDGET = 10_000;
+export const CORE_GZIP_BUDGET = 18_000;
+
+/**
+ * The gzip budget of what a bundler keeps of `@adamw/core` for the step alone
+ * (`initAdamW` and `adamwStepInPlace`, the SIMD kernel included).
+ */
+export const CORE_STEP_GZIP_BUDGET = 10_000;
 
 async function measure(options: Parameters<typeof build>[0]): Promise<BundleSize> {
   const result = await build({

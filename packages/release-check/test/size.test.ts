@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatBytes } from '../src/pack.js';
-import { CORE_GZIP_BUDGET, measureBundle, measureImport } from '../src/size.js';
+import { CORE_GZIP_BUDGET, CORE_STEP_GZIP_BUDGET, measureBundle, measureImport } from '../src/size.js';
 import { packedOrThrow } from './packed.js';
 
 const run = promisify(execFile);
@@ -33,6 +33,7 @@ describe('@adamw/core size', () => {
     const schedules = await measureImport(entry, ['linearWarmup', 'cosineAnnealing']);
     console.log(`@adamw/core, the step alone: ${formatBytes(step.gzipped)}; the schedules alone: ${formatBytes(schedules.gzipped)} gzipped`);
     expect(step.gzipped).toBeLessThan(whole.gzipped);
+    expect(step.gzipped, `the step alone, budget ${formatBytes(CORE_STEP_GZIP_BUDGET)}`).toBeLessThanOrEqual(CORE_STEP_GZIP_BUDGET);
     expect(schedules.gzipped).toBeLessThan(whole.gzipped / 4);
   });
 });

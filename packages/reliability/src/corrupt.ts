@@ -1,3 +1,4 @@
+import { mulberry32 } from '@adamw/test-utils/random';
 /** A damaged copy of a checkpoint and what was done to it. */
 export interface Corruption {
   name: string;
@@ -5,16 +6,7 @@ export interface Corruption {
 }
 
 /** A small deterministic PRNG (mulberry32), so a failing corruption can be reproduced. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng: (seed: number) => () => number = mulberry32;
 
 /**
  * Ways a checkpoint's bytes go bad in practice: cut short (a crash or a full

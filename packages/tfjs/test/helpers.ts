@@ -1,3 +1,4 @@
+import { seededValues } from '@adamw/test-utils/random';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,13 +17,7 @@ export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
 
 /** Deterministic pseudo-random float32 values in [-scale, scale). */
 export function randomValues(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return seededValues(n, seed, scale, Float32Array);
 }
 
 let counter = 0;

@@ -15,6 +15,9 @@ export { computeLoss, countCorrect, type Targets } from './losses.js';
 export { matmulTransposed, transpose, sumRows } from './gemm.js';
 export { Prng } from './prng.js';
 export { Mlp, checkLabels, type MlpConfig, type MlpInit } from './mlp.js';
+export { MATMUL_KERNEL_CHOICES, type MatmulKernelChoice } from './dense/stack.js';
+export { isMatmulSimdAvailable } from './simd/kernels.js';
+export type { MatmulWorkers } from './simd/threads.js';
 export { checkDataset, type Dataset } from './data.js';
 export { OPTIMIZER_KINDS, type OptimizerKind, type OptimizerSpec, type TrainerOptimizer } from './optimizer.js';
 export {

@@ -31,12 +31,35 @@ export function computeLoss(
   cols: number,
   grad?: FloatArray,
 ): number {
-  return kind === 'mse' ? meanSquaredError(z, targets, rows * cols, grad) : softmaxCrossEntropy(z, targets, rows, cols, grad);
+  return lossSum(kind, z, targets, rows, cols, rows, 0, grad) / (kind === 'mse' ? rows * cols : rows);
 }
 
-function softmaxCrossEntropy(z: FloatArray, labels: Targets, rows: number, cols: number, grad?: FloatArray): number {
-  let total = 0;
-  const invRows = 1 / rows;
+/**
+ * The loss of rows [0, rows) of a batch of `batchRows` rows before it is
+ * divided by its normaliser (`batchRows` for softmax cross-entropy,
+ * `batchRows · cols` for MSE): `total` plus the terms of these rows, added
+ * one by one in order, and their gradients, already divided. Called on each
+ * part of a batch in turn, continuing from the previous total, it adds the
+ * same numbers in the same order as {@link computeLoss} on the whole batch.
+ * @internal
+ */
+export function lossSum(
+  kind: LossKind,
+  z: FloatArray,
+  targets: Targets,
+  rows: number,
+  cols: number,
+  batchRows: number,
+  total: number,
+  grad?: FloatArray,
+): number {
+  return kind === 'mse'
+    ? meanSquaredError(z, targets, rows * cols, batchRows * cols, total, grad)
+    : softmaxCrossEntropy(z, targets, rows, cols, batchRows, total, grad);
+}
+
+function softmaxCrossEntropy(z: FloatArray, labels: Targets, rows: number, cols: number, batchRows: number, total: number, grad?: FloatArray): number {
+  const invRows = 1 / batchRows;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let max = -Infinity;
@@ -58,18 +81,17 @@ function softmaxCrossEntropy(z: FloatArray, labels: Targets, rows: number, cols:
       }
     }
   }
-  return total / rows;
+  return total;
 }
 
-function meanSquaredError(z: FloatArray, y: Targets, n: number, grad?: FloatArray): number {
-  let total = 0;
-  const scale = 2 / n;
+function meanSquaredError(z: FloatArray, y: Targets, n: number, batchN: number, total: number, grad?: FloatArray): number {
+  const scale = 2 / batchN;
   for (let i = 0; i < n; i++) {
     const d = z[i]! - y[i]!;
     total += d * d;
     if (grad !== undefined) grad[i] = scale * d;
   }
-  return total / n;
+  return total;
 }
 
 /** The number of rows whose largest output is at the label (the first maximum wins ties). */

@@ -1,9 +1,12 @@
-import { activate, activationBackward } from './activations.js';
 import { checkFloatArray, checkInteger, describe, isNumberArray } from './check.js';
+import { ReferenceStack } from './dense/reference.js';
+import { SimdStack } from './dense/simd.js';
+import { MATMUL_KERNEL_CHOICES, type DenseStack, type MatmulKernelChoice, type MomentsArena } from './dense/stack.js';
 import { checkLayerSizes } from './guards.js';
-import { matmulTransposed, sumRows, transpose } from './gemm.js';
 import { computeLoss, countCorrect, type Targets } from './losses.js';
 import { Prng } from './prng.js';
+import { isMatmulSimdAvailable } from './simd/kernels.js';
+import type { MatmulWorkers } from './simd/threads.js';
 import { ACTIVATIONS, LOSSES, arrayTypeOf, type Activation, type Dtype, type FloatArray, type LossKind } from './types.js';
 
 /** The architecture of a {@link Mlp}. */
@@ -14,6 +17,20 @@ export interface MlpConfig {
   activation?: Activation;
   /** Element type of parameters, activations and gradients. Default `'float32'`. */
   dtype?: Dtype;
+  /**
+   * The matrix kernels: `'auto'` (default) runs the WebAssembly SIMD kernels
+   * where the engine has them and the TypeScript loops elsewhere; `'simd'`
+   * insists on SIMD (an Error where it is missing), `'scalar'` takes the
+   * TypeScript loops. See {@link MatmulKernelChoice} for how their results differ.
+   */
+  kernel?: MatmulKernelChoice;
+  /**
+   * Worker threads that share the matrix products (SIMD kernel only), from
+   * `createMatmulWorkers` of `@adamw/trainer/node`. The parameters then live
+   * in the workers' shared memory. The results are the same bits as on one
+   * thread. Default: the calling thread alone.
+   */
+  workers?: MatmulWorkers;
 }
 
 /** How to fill a new {@link Mlp}'s parameters. */
@@ -27,27 +44,6 @@ export interface MlpInit {
   params?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
-/** Buffers for one batch size, allocated once and reused every step. */
-interface Workspace {
-  rows: number;
-  /** Per layer: x·Wᵀ + b, [rows, outᵢ]. */
-  pre: FloatArray[];
-  /** Per hidden layer: the activation of `pre`, [rows, outᵢ]. */
-  post: FloatArray[];
-  /** Backward buffers, created on the first backward pass with this batch size. */
-  back?: {
-    /** Per layer: dL/d(pre), [rows, outᵢ]. */
-    delta: FloatArray[];
-    /** Per layer: deltaᵀ, [outᵢ, rows]. */
-    deltaT: FloatArray[];
-    /** Per layer: the layer's input transposed, [inᵢ, rows]. */
-    inputT: FloatArray[];
-  };
-}
-
-/** Workspaces kept per model; a full training run uses two (the batch size and the last partial batch). */
-const MAX_WORKSPACES = 4;
-
 /**
  * A multilayer perceptron over typed arrays with manual backpropagation:
  * dense layers y = x·Wᵀ + b with W of shape [out, in] (row-major, as torch's
@@ -55,8 +51,11 @@ const MAX_WORKSPACES = 4;
  * Parameters are named `lins.<i>.weight` and `lins.<i>.bias`, as the
  * `state_dict` of a torch module holding an `nn.ModuleList` called `lins`.
  *
- * Batches are row-major `[rows, in]` arrays of the model's dtype. Buffers for
- * activations and gradients are allocated once per batch size and reused.
+ * Batches are row-major `[rows, in]` arrays of the model's dtype. The
+ * matrix products run on WebAssembly SIMD kernels where the engine has them
+ * (then parameters, gradients and activations live in a WebAssembly memory
+ * of the model's own, whose size never changes), on TypeScript loops
+ * elsewhere; buffers are allocated once and reused.
  *
  * @example
  * ```ts
@@ -76,13 +75,9 @@ export class Mlp {
   readonly params: Readonly<Record<string, FloatArray>>;
   /** Gradients of the last {@link Mlp.lossAndGradients} call, by the same names. */
   readonly grads: Readonly<Record<string, FloatArray>>;
-  private readonly weights: FloatArray[] = [];
-  private readonly biases: FloatArray[] = [];
-  private readonly gradWeights: FloatArray[] = [];
-  private readonly gradBiases: FloatArray[] = [];
-  /** Per layer ≥ 1: Wᵀ [in, out], refreshed on each backward pass. */
-  private readonly weightsT: FloatArray[] = [];
-  private readonly workspaces = new Map<number, Workspace>();
+  /** The matrix kernels the passes run: `'simd'` or `'scalar'` (what `config.kernel` chose). */
+  readonly kernel: 'simd' | 'scalar';
+  private readonly stack: DenseStack;
 
   /**
    * A new model: parameters drawn with `init.seed` as torch's `nn.Linear`
@@ -90,7 +85,7 @@ export class Mlp {
    */
   constructor(config: MlpConfig, init: MlpInit = {}) {
     if (config === null || typeof config !== 'object') throw new TypeError(`config must be an object, got ${describe(config)}`);
-    const { layers, activation = 'relu', dtype = 'float32' } = config;
+    const { layers, activation = 'relu', dtype = 'float32', kernel = 'auto', workers } = config;
     if (!Array.isArray(layers) || layers.length < 2) {
       throw new RangeError(`layers must be an array [in, ...hidden, out] with at least two widths, got ${JSON.stringify(layers)}`);
     }
@@ -100,27 +95,34 @@ export class Mlp {
       throw new RangeError(`unknown activation ${describe(activation)}; expected one of ${ACTIVATIONS.join(', ')}`);
     }
     if (dtype !== 'float32' && dtype !== 'float64') throw new RangeError(`dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+    if (!MATMUL_KERNEL_CHOICES.includes(kernel)) {
+      throw new RangeError(`kernel must be one of ${MATMUL_KERNEL_CHOICES.map((c) => `'${c}'`).join(', ')}, got ${describe(kernel)}`);
+    }
+    if (kernel === 'simd' && !isMatmulSimdAvailable(dtype)) {
+      throw new Error("kernel 'simd' was asked for but WebAssembly SIMD is not available in this JavaScript engine");
+    }
+    if (workers !== undefined) {
+      if (workers === null || typeof workers !== 'object' || typeof (workers as MatmulWorkers).run !== 'function') {
+        throw new TypeError(`workers must come from createMatmulWorkers of @adamw/trainer/node, got ${describe(workers)}`);
+      }
+      if (kernel === 'scalar') throw new RangeError("workers share the SIMD kernels' products; kernel 'scalar' runs on the calling thread");
+      if (workers.closed) throw new Error('these matmul workers have been closed');
+    }
     if (init === null || typeof init !== 'object') throw new TypeError(`init must be an object, got ${describe(init)}`);
     this.layers = Object.freeze([...layers]);
     this.activation = activation;
     this.dtype = dtype;
-    const Ctor = arrayTypeOf(dtype);
+    const shape = { layers: this.layers, activation, dtype, ...(workers === undefined ? {} : { workers }) };
+    const simd = kernel === 'simd' || workers !== undefined || (kernel === 'auto' && isMatmulSimdAvailable(dtype));
+    this.stack = simd ? simdOrReference(shape, kernel === 'auto' && workers === undefined) : new ReferenceStack(shape);
+    this.kernel = this.stack.kernel;
     const params: Record<string, FloatArray> = {};
     const grads: Record<string, FloatArray> = {};
     for (let i = 0; i + 1 < layers.length; i++) {
-      const fanIn = layers[i]!;
-      const fanOut = layers[i + 1]!;
-      const w = new Ctor(fanOut * fanIn);
-      const b = new Ctor(fanOut);
-      this.weights.push(w);
-      this.biases.push(b);
-      this.gradWeights.push(new Ctor(w.length));
-      this.gradBiases.push(new Ctor(b.length));
-      this.weightsT.push(i === 0 ? new Ctor(0) : new Ctor(w.length));
-      params[`lins.${i}.weight`] = w;
-      params[`lins.${i}.bias`] = b;
-      grads[`lins.${i}.weight`] = this.gradWeights[i]!;
-      grads[`lins.${i}.bias`] = this.gradBiases[i]!;
+      params[`lins.${i}.weight`] = this.stack.weights[i]!;
+      params[`lins.${i}.bias`] = this.stack.biases[i]!;
+      grads[`lins.${i}.weight`] = this.stack.gradWeights[i]!;
+      grads[`lins.${i}.bias`] = this.stack.gradBiases[i]!;
     }
     this.params = Object.freeze(params);
     this.grads = Object.freeze(grads);
@@ -128,9 +130,9 @@ export class Mlp {
       this.setParams(init.params);
     } else {
       const rng = new Prng(init.seed ?? 0);
-      for (let i = 0; i < this.weights.length; i++) {
+      for (let i = 0; i < this.depth; i++) {
         const bound = 1 / Math.sqrt(layers[i]!);
-        for (const a of [this.weights[i]!, this.biases[i]!]) {
+        for (const a of [this.stack.weights[i]!, this.stack.biases[i]!]) {
           for (let k = 0; k < a.length; k++) a[k] = (2 * rng.nextFloat() - 1) * bound;
         }
       }
@@ -149,12 +151,12 @@ export class Mlp {
 
   /** Number of dense layers. */
   get depth(): number {
-    return this.weights.length;
+    return this.layers.length - 1;
   }
 
   /** The total number of parameters. */
   get parameterCount(): number {
-    return this.weights.reduce((n, w, i) => n + w.length + this.biases[i]!.length, 0);
+    return this.stack.weights.reduce((n, w, i) => n + w.length + this.stack.biases[i]!.length, 0);
   }
 
   /** The expected shape of each parameter, by name: `[out, in]` for weights, `[out]` for biases. */
@@ -197,6 +199,8 @@ export class Mlp {
    * The outputs (logits for classification) of a batch `x` of `rows` rows.
    * The returned array is a buffer of the model, overwritten by the next
    * call with the same batch size; copy it to keep it (or use {@link Mlp.predict}).
+   * With the scalar kernel the backward pass reads it, so a later
+   * {@link Mlp.lossAndGradients} with the same batch size overwrites it too.
    */
   forward(x: FloatArray, rows: number): FloatArray {
     this.checkInput(x, rows);
@@ -238,49 +242,24 @@ export class Mlp {
     return { loss, correct };
   }
 
-  /** {@link Mlp.lossAndGradients} without the checks, for callers that validated the whole data set once. @internal */
-  lossAndGradientsUnchecked(x: FloatArray, targets: Targets, rows: number, kind: LossKind): number {
-    const ws = this.workspace(rows);
-    const z = this.forwardUnchecked(x, rows);
-    const back = this.backBuffers(ws);
-    const last = this.depth - 1;
-    const loss = computeLoss(kind, z, targets, rows, this.outputSize, back.delta[last]);
-    for (let l = last; l >= 0; l--) {
-      const fanIn = this.layers[l]!;
-      const fanOut = this.layers[l + 1]!;
-      const input = l === 0 ? x : ws.post[l - 1]!;
-      const delta = back.delta[l]!;
-      // dW = deltaᵀ·input and db = column sums of delta, both as A·Bᵀ over the batch.
-      transpose(delta, back.deltaT[l]!, rows, fanOut);
-      transpose(input, back.inputT[l]!, rows, fanIn);
-      matmulTransposed(back.deltaT[l]!, back.inputT[l]!, this.gradWeights[l]!, fanOut, fanIn, rows);
-      sumRows(back.deltaT[l]!, this.gradBiases[l]!, fanOut, rows);
-      if (l > 0) {
-        // d(input) = delta·W, then through the activation of the previous layer.
-        const wT = this.weightsT[l]!;
-        transpose(this.weights[l]!, wT, fanOut, fanIn);
-        const below = back.delta[l - 1]!;
-        matmulTransposed(delta, wT, below, rows, fanIn, fanOut);
-        activationBackward(this.activation, ws.pre[l - 1]!, ws.post[l - 1]!, below, rows * fanIn);
-      }
-    }
-    return this.roundLoss(loss);
+  /**
+   * The AdamW arena that holds the parameters, with room for two moments
+   * each (SIMD kernel only), for the first optimizer that asks: AdamW states
+   * made there let core's step run in place. Undefined afterwards and with
+   * the scalar kernel. @internal
+   */
+  takeMomentsArena(): MomentsArena | undefined {
+    return this.stack.takeMomentsArena?.();
   }
 
-  /** The forward pass into the workspace of this batch size; returns the last layer's output. @internal */
+  /** {@link Mlp.lossAndGradients} without the checks, for callers that validated the whole data set once. @internal */
+  lossAndGradientsUnchecked(x: FloatArray, targets: Targets, rows: number, kind: LossKind): number {
+    return this.roundLoss(this.stack.lossAndGradients(x, targets, rows, kind));
+  }
+
+  /** The forward pass into a buffer of this batch size; returns the last layer's output. @internal */
   forwardUnchecked(x: FloatArray, rows: number): FloatArray {
-    const ws = this.workspace(rows);
-    let input = x;
-    const last = this.depth - 1;
-    for (let l = 0; l <= last; l++) {
-      const pre = ws.pre[l]!;
-      matmulTransposed(input, this.weights[l]!, pre, rows, this.layers[l + 1]!, this.layers[l]!, this.biases[l]);
-      if (l === last) return pre;
-      const post = ws.post[l]!;
-      activate(this.activation, pre, post, rows * this.layers[l + 1]!);
-      input = post;
-    }
-    throw new Error('unreachable: a model has at least one layer');
+    return this.stack.forward(x, rows);
   }
 
   /** Checks a batch of inputs: the model's array type and `rows × in` values. @internal */
@@ -320,32 +299,18 @@ export class Mlp {
     return this.dtype === 'float32' ? Math.fround(loss) : loss;
   }
 
-  private workspace(rows: number): Workspace {
-    let ws = this.workspaces.get(rows);
-    if (ws !== undefined) return ws;
-    if (this.workspaces.size >= MAX_WORKSPACES) this.workspaces.delete(this.workspaces.keys().next().value!);
-    const Ctor = arrayTypeOf(this.dtype);
-    const widths = this.layers.slice(1);
-    ws = {
-      rows,
-      pre: widths.map((w) => new Ctor(rows * w)),
-      post: widths.slice(0, -1).map((w) => new Ctor(rows * w)),
-    };
-    this.workspaces.set(rows, ws);
-    return ws;
-  }
+}
 
-  private backBuffers(ws: Workspace): NonNullable<Workspace['back']> {
-    if (ws.back === undefined) {
-      const Ctor = arrayTypeOf(this.dtype);
-      const rows = ws.rows;
-      ws.back = {
-        delta: this.layers.slice(1).map((w) => new Ctor(rows * w)),
-        deltaT: this.layers.slice(1).map((w) => new Ctor(rows * w)),
-        inputT: this.layers.slice(0, -1).map((w) => new Ctor(rows * w)),
-      };
-    }
-    return ws.back;
+/**
+ * The SIMD stack, or with `fallBack` the reference stack when the SIMD one
+ * does not fit in a WebAssembly memory (4 GiB in all).
+ */
+function simdOrReference(shape: ConstructorParameters<typeof SimdStack>[0], fallBack: boolean): DenseStack {
+  try {
+    return new SimdStack(shape);
+  } catch (error) {
+    if (fallBack && error instanceof RangeError) return new ReferenceStack(shape);
+    throw error;
   }
 }
 

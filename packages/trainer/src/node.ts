@@ -1,5 +1,6 @@
 /**
- * Node-only helpers of `@adamw/trainer`: checkpoint files written atomically.
+ * Node-only helpers of `@adamw/trainer`: checkpoint files written atomically,
+ * and worker threads that share the matrix products (`createMatmulWorkers`).
  * Import them from `@adamw/trainer/node`; the main entry stays free of Node
  * modules so that it runs in browsers.
  *
@@ -10,6 +11,8 @@ import { writeFileAtomic } from '@adamw/core/node';
 import type { Trainer } from './trainer.js';
 
 export { writeFileAtomic };
+export { createMatmulWorkers, type MatmulWorkersOptions } from './parallel/matmul-workers.js';
+export type { MatmulWorkers } from './simd/threads.js';
 
 /** Saves `trainer.checkpoint()` to `path`, atomically (see {@link writeFileAtomic}). */
 export async function saveCheckpointFile(trainer: Trainer, path: string): Promise<void> {

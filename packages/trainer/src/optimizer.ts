@@ -1,5 +1,7 @@
 import {
   createNamedOptimizer,
+  createStepProtocol,
+  type AdamWState,
   type AdamWOptions,
   type NamedOptimizer,
   type NamedOptimizerConfig,
@@ -9,6 +11,7 @@ import {
   type Schedule,
 } from '@adamw/core';
 import { describe } from './check.js';
+import type { MomentsArena } from './dense/stack.js';
 import type { FloatArray } from './types.js';
 
 /**
@@ -65,11 +68,36 @@ export function checkOptimizerSpec(spec: unknown): { spec: OptimizerSpec; coreKi
   return { spec: { kind, options: frozen } as OptimizerSpec, coreKind: kind === 'adamw' || kind === 'adam' ? 'adamw' : 'sgdw' };
 }
 
-/** The core named optimizer for a checked spec and the trainer's protocol options; validates them all. */
-export function createTrainerOptimizer(spec: OptimizerSpec, coreKind: CoreKind, protocol: ProtocolOptions, params: Readonly<Record<string, FloatArray>>): TrainerOptimizer {
+/**
+ * The core named optimizer for a checked spec and the trainer's protocol
+ * options; validates them all. For AdamW without AMSGrad, `momentsArena` is
+ * asked for the arena that holds the parameters (a model on the SIMD
+ * kernels has one, with room for two moments per parameter): the states are
+ * made there, so that every step runs in place.
+ */
+export function createTrainerOptimizer(
+  spec: OptimizerSpec,
+  coreKind: CoreKind,
+  protocol: ProtocolOptions,
+  params: Readonly<Record<string, FloatArray>>,
+  momentsArena?: () => MomentsArena | undefined,
+): TrainerOptimizer {
   const config: NamedOptimizerConfig<CoreKind> = { kind: coreKind, options: spec.options ?? {} };
   if (protocol.exclude !== undefined) config.exclude = protocol.exclude;
   if (protocol.schedule !== undefined) config.schedule = protocol.schedule;
   if (protocol.clipGlobalNorm !== undefined) config.clipGlobalNorm = protocol.clipGlobalNorm;
+  if (coreKind === 'adamw' && momentsArena !== undefined) {
+    // Checks the configuration before the arena's room is taken.
+    const checked = createStepProtocol(config as NamedOptimizerConfig<'adamw'>);
+    const names = Object.keys(params);
+    if (!names.some((name) => checked.optionsFor(name, 1).amsgrad)) {
+      const arena = momentsArena();
+      if (arena !== undefined) {
+        const states: Record<string, AdamWState<FloatArray>> = {};
+        for (const name of names) states[name] = arena.initAdamW(params[name]!);
+        return createNamedOptimizer(config as NamedOptimizerConfig<'adamw'>, params, states) as TrainerOptimizer;
+      }
+    }
+  }
   return createNamedOptimizer(config, params);
 }

@@ -216,7 +216,7 @@ export class Trainer {
     this.loss = loss;
     this.batchSize = batchSize;
     this.optimizerSpec = checked.spec;
-    this.optimizer = createTrainerOptimizer(checked.spec, checked.coreKind, { exclude, schedule, clipGlobalNorm }, model.params);
+    this.optimizer = createTrainerOptimizer(checked.spec, checked.coreKind, { exclude, schedule, clipGlobalNorm }, model.params, () => model.takeMomentsArena?.());
     this.clipGlobalNorm = clipGlobalNorm;
     this.shuffle = shuffle;
     this.dropLast = dropLast;

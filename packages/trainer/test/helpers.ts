@@ -1,15 +1,10 @@
+import { seededValues } from '@adamw/test-utils/random';
 import { readFileSync } from 'node:fs';
 import { Mlp, type Activation, type Dtype } from '../src/index.js';
 
 /** Deterministic pseudo-random numbers in [-scale, scale) for test data. */
 export function rand(n: number, seed: number, scale = 1): Float64Array {
-  const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return seededValues(n, seed >>> 0 || 1, scale);
 }
 
 /** Integer labels in [0, classes). */

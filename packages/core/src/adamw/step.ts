@@ -4,6 +4,7 @@ import { resolveAdamWOptions, type ResolvedAdamWOptions } from './options.js';
 import { planAdamWStep } from './plan.js';
 import { firstNonFiniteResult, nonFinitePlanScalar } from './result-check.js';
 import { adamwAutoKernel, type AdamWKernel } from '../simd/select.js';
+import { createWasmMoments } from '../simd/kernel.js';
 
 /** The arrays a step only reads (the overlap check probes shared memory through the others). */
 const READ_ONLY: readonly string[] = ['grads'];
@@ -20,6 +21,12 @@ function copyOf<T extends FloatArray>(a: T): T {
  * A fresh AdamW state for `params`: step 0 and zero moments of the same type
  * and length (plus `vMax` when `options.amsgrad`).
  *
+ * For parameters of 256 KiB and more, where WebAssembly SIMD runs, the
+ * moments are views on a WebAssembly memory that the state owns (one per
+ * state, which never grows): steps update them where they are and copy only
+ * the parameters and gradients through that memory. They are ordinary
+ * typed arrays to everything else (the codec, structured clone, `slice`).
+ *
  * @example
  * ```ts
  * const params = new Float32Array([0.5, -1]);
@@ -29,8 +36,10 @@ function copyOf<T extends FloatArray>(a: T): T {
 export function initAdamW<T extends FloatArray>(params: T, options: AdamWOptions = {}): AdamWState<T> {
   assertFloatArray(params, 'params');
   const o = resolveAdamWOptions(options);
-  const state: AdamWState<T> = { step: 0, m: zerosLike(params), v: zerosLike(params) };
-  if (o.amsgrad) state.vMax = zerosLike(params);
+  const count = o.amsgrad ? 3 : 2;
+  const moments = createWasmMoments(params, count) ?? Array.from({ length: count }, () => zerosLike(params));
+  const state: AdamWState<T> = { step: 0, m: moments[0]!, v: moments[1]! };
+  if (o.amsgrad) state.vMax = moments[2]!;
   return state;
 }
 

@@ -55,6 +55,14 @@ export interface ParallelAdamW {
   readonly workers: number;
   /** Bytes allocated in the pool's shared memory so far. */
   readonly usedBytes: number;
+  /**
+   * The shared WebAssembly memory the pool's arrays live in. Other
+   * WebAssembly modules (built for a shared memory) may be instantiated on it,
+   * in this thread or in workers, to work on the same arrays; its first
+   * kilobyte belongs to the AdamW kernel. It grows as arrays are allocated,
+   * which leaves every array already handed out valid.
+   */
+  readonly memory: WebAssembly.Memory;
   /** A zero-filled Float32Array of `length` elements in the pool's shared memory (at most 4 GiB in all). */
   float32(length: number): Float32Array;
   /** A zero-filled Float64Array of `length` elements in the pool's shared memory. */
@@ -313,6 +321,7 @@ export async function createParallelAdamW(options: ParallelAdamWOptions = {}): P
 
   const pool: ParallelAdamW = {
     workers: workerCount,
+    memory,
     get usedBytes() {
       return next - RESIDENT_HEAD_BYTES;
     },

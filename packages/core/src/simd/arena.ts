@@ -15,6 +15,13 @@ export interface AdamWArena {
   readonly capacityBytes: number;
   /** Bytes handed out so far (with alignment). */
   readonly usedBytes: number;
+  /**
+   * The WebAssembly memory the arrays live in, or undefined where WebAssembly
+   * SIMD is not available (the arrays are then on an ordinary ArrayBuffer).
+   * Other WebAssembly modules may be instantiated on it to work on the same
+   * arrays; its first kilobyte belongs to the AdamW kernel, and it never grows.
+   */
+  readonly memory: WebAssembly.Memory | undefined;
   /** A zero-filled Float32Array of `length` elements in the arena. */
   float32(length: number): Float32Array;
   /** A zero-filled Float64Array of `length` elements in the arena. */
@@ -52,8 +59,9 @@ export function createAdamWArena(capacityBytes: number): AdamWArena {
   }
   let buffer: ArrayBufferLike;
   let start: number;
+  let memory: WebAssembly.Memory | undefined;
   if (isSimdAvailable()) {
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((RESIDENT_HEAD_BYTES + capacityBytes) / 65536) });
+    memory = new WebAssembly.Memory({ initial: Math.ceil((RESIDENT_HEAD_BYTES + capacityBytes) / 65536) });
     createResidentContext(memory);
     buffer = memory.buffer;
     start = RESIDENT_HEAD_BYTES;
@@ -75,6 +83,7 @@ export function createAdamWArena(capacityBytes: number): AdamWArena {
 
   return {
     capacityBytes,
+    memory,
     get usedBytes() {
       return next - start;
     },

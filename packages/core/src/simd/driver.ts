@@ -272,3 +272,84 @@ export function runSimdResident(
   run(p.byteOffset + at, g.byteOffset + at, m.byteOffset + at, v.byteOffset + at, u === undefined ? 0 : u.byteOffset + at, count);
   return start + count;
 }
+
+/**
+ * The cached views of `a` over [start, end) in chunks of the context's size,
+ * and of the five slots as long as the last chunk (made on first use, so
+ * that later steps allocate nothing).
+ */
+function chunkViewsOf(ctx: SimdContext, a: FloatArray, start: number, end: number): ChunkViews {
+  let entry = ctx.views.get(a);
+  if (entry !== undefined && entry.start === start && entry.end === end && entry.length === a.length) return entry;
+  const size = a instanceof Float32Array ? ctx.chunk32 : ctx.chunk64;
+  const slots: FloatArray[] = a instanceof Float32Array ? ctx.slots32 : ctx.slots64;
+  const chunks: FloatArray[] = [];
+  for (let s = start; s < end; s += size) chunks.push(a.subarray(s, Math.min(end, s + size)));
+  const lastLength = chunks[chunks.length - 1]!.length;
+  entry = { start, end, length: a.length, chunks, tails: slots.map((slot) => slot.subarray(0, lastLength)) };
+  ctx.views.set(a, entry);
+  return entry;
+}
+
+/**
+ * Runs the kernel over elements [start, end) of arrays whose moments (m, v
+ * and u) live in the context's memory while p and g do not (a state made by
+ * `initAdamW`): p and g are copied through the first two slots a chunk at a
+ * time and p is copied back, while the moments are updated where they are.
+ * Three copies of a chunk instead of the seven of {@link runSimdChunks}. The
+ * last elements that do not fill a vector go through the slots with all
+ * five arrays, element by element (the kernel must not compute lanes past
+ * the end of a moment in place, and views for them would displace the
+ * cached chunk views).
+ */
+export function runSimdMoments(
+  ctx: SimdContext,
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  u: FloatArray | undefined,
+  start: number,
+  end: number,
+): void {
+  const float32 = p instanceof Float32Array;
+  const bytes = float32 ? 4 : 8;
+  const lanes = float32 ? 4 : 2;
+  const whole = end - ((end - start) % lanes);
+  const slots: FloatArray[] = float32 ? ctx.slots32 : ctx.slots64;
+  const run = float32 ? ctx.kernel32 : ctx.kernel64;
+  const o = ctx.offsets;
+  if (whole > start) {
+    const P = chunkViewsOf(ctx, p, start, whole);
+    const G = chunkViewsOf(ctx, g, start, whole).chunks;
+    const full = float32 ? ctx.chunk32 : ctx.chunk64;
+    let at = start * bytes;
+    for (let c = 0; c < P.chunks.length; c++) {
+      const pc = P.chunks[c]!;
+      const length = pc.length;
+      slots[0]!.set(pc);
+      slots[1]!.set(G[c]!);
+      run(o[0]!, o[1]!, m.byteOffset + at, v.byteOffset + at, u === undefined ? 0 : u.byteOffset + at, length);
+      pc.set(length === full ? slots[0]! : P.tails[0]!);
+      at += length * bytes;
+    }
+  }
+  if (whole < end) {
+    const [sp, sg, sm, sv, su] = slots as [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray];
+    for (let i = whole; i < end; i++) {
+      sp[i - whole] = p[i]!;
+      sg[i - whole] = g[i]!;
+      sm[i - whole] = m[i]!;
+      sv[i - whole] = v[i]!;
+      if (u !== undefined) su[i - whole] = u[i]!;
+    }
+    // One vector; its lanes past the last element are computed on whatever the slots hold and never read.
+    run(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, lanes);
+    for (let i = whole; i < end; i++) {
+      p[i] = sp[i - whole]!;
+      m[i] = sm[i - whole]!;
+      v[i] = sv[i - whole]!;
+      if (u !== undefined) u[i] = su[i - whole]!;
+    }
+  }
+}

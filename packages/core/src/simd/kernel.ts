@@ -4,6 +4,7 @@ import { ADAMW_WASM_BASE64 } from './adamw-wasm.js';
 import {
   createSimdContext,
   runSimdChunks,
+  runSimdMoments,
   runSimdResident,
   SIMD_PLAN_BYTES,
   SIMD_SLOT_BYTES,
@@ -26,6 +27,28 @@ let chunkContext: SimdContext | undefined;
 
 /** Memories whose arrays the kernel updates in place, by buffer (a grown shared memory has several). */
 const resident = new WeakMap<ArrayBufferLike, SimdContext>();
+
+/** Memories that hold the moments of one state made by `initAdamW`, by buffer. */
+const momentHomes = new WeakMap<ArrayBufferLike, SimdContext>();
+
+/**
+ * Parameters of at least this many bytes get their moments from `initAdamW`
+ * in a WebAssembly memory of their own; smaller ones in ordinary arrays
+ * (the memory's slots would outweigh them).
+ */
+export const WASM_MOMENTS_MIN_BYTES = 256 * 1024;
+
+/**
+ * Slot size of a moments memory: a sixteenth of the parameters' bytes,
+ * rounded up to a power of two, from 16 KiB to the 64 KiB of the chunked
+ * copies; the five slots stay within a sixth of the moments they serve.
+ */
+function momentsSlotBytes(paramBytes: number): number {
+  return Math.min(SIMD_SLOT_BYTES, Math.max(16 * 1024, 2 ** Math.ceil(Math.log2(paramBytes / 16))));
+}
+
+/** Where the moments start in a moments memory: after the plan block and the five slots. */
+const momentsHead = (ctx: SimdContext): number => ctx.offsets[4]! + ctx.chunk32 * 4;
 
 /**
  * Bytes from base64 (`atob` exists in browsers and in Node ≥ 16).
@@ -119,14 +142,52 @@ export function residentContext(arrays: readonly (FloatArray | undefined)[]): Si
 }
 
 /**
+ * `count` zero-filled moments for `params` in a WebAssembly memory of their
+ * own, or undefined for parameters below {@link WASM_MOMENTS_MIN_BYTES} or
+ * where WebAssembly SIMD is not available. The memory never grows, so the
+ * views stay valid; steps update the moments in place and copy only the
+ * parameters and gradients through it.
+ * @internal
+ */
+export function createWasmMoments<T extends FloatArray>(params: T, count: number): T[] | undefined {
+  if (params.byteLength < WASM_MOMENTS_MIN_BYTES || !isSimdAvailable() || plainModule === undefined) return undefined;
+  // Each moment starts on a cache line, and at least 16 bytes of padding follow it.
+  const stride = Math.ceil((params.byteLength + 16) / 64) * 64;
+  const slotBytes = momentsSlotBytes(params.byteLength);
+  const head = SIMD_PLAN_BYTES + 5 * slotBytes;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((head + count * stride) / 65536) });
+  const ctx = createSimdContext(new WebAssembly.Instance(plainModule, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
+  momentHomes.set(memory.buffer, ctx);
+  const Ctor = params.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T;
+  const moments: T[] = [];
+  for (let k = 0; k < count; k++) moments.push(new Ctor(memory.buffer, head + k * stride, params.length));
+  return moments;
+}
+
+/**
+ * The context whose memory holds the moments m, v (and u) past its head
+ * while p and g lie elsewhere, or undefined.
+ */
+function momentsContext(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, u: FloatArray | undefined): SimdContext | undefined {
+  const ctx = momentHomes.get(m.buffer);
+  if (ctx === undefined || momentHomes.get(v.buffer) !== ctx || (u !== undefined && momentHomes.get(u.buffer) !== ctx)) return undefined;
+  if (p.buffer === m.buffer || g.buffer === m.buffer) return undefined;
+  const head = momentsHead(ctx);
+  for (const a of [m, v, u]) if (a !== undefined && a.byteOffset < head) return undefined;
+  return ctx;
+}
+
+/**
  * The AdamW element loop in WebAssembly SIMD (f32x4 for Float32Array, f64x2
  * for Float64Array), with the signature and the results of
  * `adamwReferenceKernel`: bit for bit the same parameters and moments, for
  * every convention and option.
  *
  * Arrays that live in an arena (`createAdamWArena`) are updated where they
- * are. Other arrays are processed in chunks of 64 KiB per array, copied into
- * the module's memory and back.
+ * are. Moments made by `initAdamW` for large parameters live in a memory of
+ * their own and are updated there, with the parameters and gradients copied
+ * through it a chunk at a time. Other arrays are processed in chunks of
+ * 64 KiB per array, copied into the module's memory and back.
  *
  * Like the reference, it does not validate its arguments: `p`, `g`, `m`, `v`
  * (and `vMax`) must be of one type and length and must not overlap.
@@ -167,6 +228,12 @@ export function adamwSimdKernelRange(
     const done = runSimdResident(home, p, g, m, v, vMax, start, end);
     // The last elements that do not fill a vector go through the slots.
     runSimdChunks(home, p, g, m, v, vMax, done, end);
+    return;
+  }
+  const moments = momentsContext(p, g, m, v, vMax);
+  if (moments !== undefined) {
+    writeSimdPlan(moments, plan, float32, vMax !== undefined);
+    runSimdMoments(moments, p, g, m, v, vMax, start, end);
     return;
   }
   writeSimdPlan(chunkContext, plan, float32, vMax !== undefined);

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@adamw/test-utils/random';
 import { makeAttribute, type AttributeValue } from '../../src/proto/attributes.js';
 import { encodeModel } from '../../src/proto/codec.js';
 import { makeTensor } from '../../src/proto/tensor.js';
@@ -74,15 +75,8 @@ export function makeModel(spec: ModelSpec): Uint8Array {
 
 /** A seeded generator of uniform numbers in [lo, hi) (mulberry32). */
 export function random(seed: number): (lo?: number, hi?: number) => number {
-  let a = seed >>> 0;
-  return (lo = -1, hi = 1) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return lo + (hi - lo) * u;
-  };
+  const next = mulberry32(seed);
+  return (lo = -1, hi = 1) => lo + (hi - lo) * next();
 }
 
 /** n random values in [lo, hi). */
