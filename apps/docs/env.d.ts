@@ -4,3 +4,9 @@ declare module '*.vue' {
   const component: DefineComponent;
   export default component;
 }
+
+// The `mnist` package (CommonJS, read by scripts/playground-digits.ts) ships no types.
+declare module 'mnist' {
+  const digits: { id: number; raw: number[]; length: number }[];
+  export default digits;
+}

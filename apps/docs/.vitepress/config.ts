@@ -70,7 +70,10 @@ const guides: DefaultTheme.SidebarItem[] = [
   },
   {
     text: 'Results',
-    items: [{ text: 'Comparisons', link: '/comparisons' }],
+    items: [
+      { text: 'Comparisons', link: '/comparisons' },
+      { text: 'Playground', link: '/playground' },
+    ],
   },
   {
     text: 'Project',
@@ -110,6 +113,7 @@ export default defineConfig({
       { text: 'Conventions', link: '/conventions' },
       { text: 'Guides', link: '/guide/core', activeMatch: '^/guide/' },
       { text: 'Comparisons', link: '/comparisons' },
+      { text: 'Playground', link: '/playground' },
       { text: 'API', link: '/api/', activeMatch: '^/api/' },
     ],
     sidebar: {
@@ -131,8 +135,10 @@ export default defineConfig({
     // examples from apps/docs/examples, outside the source folder.
     server: { fs: { allow: [REPO_ROOT] } },
     plugins: [resolveFromApp()],
-    // Examples that run in the page import the workspace packages from their sources, as the tests do.
+    // The playground's worker and the examples that run in the page import the workspace packages
+    // from their TypeScript sources, as the tests do: the site needs no package built.
     resolve: { conditions: ['@adamw/source'] },
+    worker: { format: 'es' },
     define: { __ADAMW_DOCS_DRAFT__: JSON.stringify(DRAFT) },
     // The site is static; the examples' Node-only imports never reach it.
     build: { chunkSizeWarningLimit: 2048 },

@@ -1,7 +1,8 @@
 import { View, parse } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Analysis } from './analysis.js';
 import type { CellResult } from './cell.js';
-import type { OptimizerName } from './config.js';
+import { OPTIMIZERS, type OptimizerName, type ScheduleConfig } from './config.js';
 import { sci } from './format.js';
 import type { CellSummary, OptimizerSummary } from './summary.js';
 
@@ -13,6 +14,11 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   } finally {
     view.finalize();
   }
+}
+
+/** An optimizer's display name under the run's schedule (AdamW, or AdamWR with warm restarts). */
+export function optimizerLabel(o: OptimizerName, schedule: ScheduleConfig = { kind: 'cosine' }): string {
+  return schedule.kind === 'restarts' ? OPTIMIZERS[o].restartLabel : OPTIMIZERS[o].label;
 }
 
 /** Cell edges halfway between neighbouring grid values on a log scale, so cells tile the log axis. */
@@ -27,115 +33,193 @@ function logEdges(values: readonly number[]): Map<number, [number, number]> {
   return out;
 }
 
-/** Grid values as short powers of ten: 1e-3, 3e-2, 1 (a Vega expression). */
-const TICK_LABEL = "replace(replace(replace(format(datum.value, '.0e'), 'e+0', ''), 'e+', 'e'), 'e-0', 'e-')";
+/** Grid values in the report's short form (1e-3, 6.25e-3, 0.05 → 5e-2): a Vega expression over the same rule as `sci`. */
+function tickLabels(values: readonly number[]): string {
+  const cases = values.map((v) => `abs(datum.value - ${v}) < ${v * 1e-6} ? '${sci(v)}'`).join(' : ');
+  return `${cases} : ''`;
+}
 
-export const OPTIMIZER_LABELS: Readonly<Record<OptimizerName, string>> = {
-  'adam-l2': 'Adam with L2',
-  adamw: 'AdamW',
-  'sgd-l2': 'SGD with L2',
-  sgdw: 'SGDW',
-};
+/** The colour scale shared by every heatmap of a run, so that colours compare: errors far above the best share the darkest colour. */
+export function colorDomain(cells: readonly CellSummary[]): [number, number] {
+  const errors = cells.map((c) => c.testError).filter(Number.isFinite);
+  const lowest = Math.min(...errors);
+  return [lowest, Math.min(Math.max(...errors), Math.max(2 * lowest, lowest + 0.03))];
+}
 
 /**
- * A heatmap of test error over learning rate × weight decay, both on log
- * axes, each cell labelled with its error and the best one outlined.
- * `colorDomain` is shared between optimizers so that colours compare.
+ * A heatmap of test error over learning rate α × normalized weight decay
+ * λ_norm, both on log axes, as in the paper's Figure 2: each cell labelled
+ * with its error, the best one outlined in red, the best λ of each learning
+ * rate in the good region outlined in white, and the fitted line of the
+ * separability analysis dashed through them.
  */
-export function heatmapSpec(summary: OptimizerSummary, cells: readonly CellSummary[], colorDomain: [number, number]): TopLevelSpec {
+export function heatmapSpec(
+  summary: OptimizerSummary,
+  cells: readonly CellSummary[],
+  analysis: Analysis,
+  domain: [number, number],
+  schedule?: ScheduleConfig,
+): TopLevelSpec {
   const mine = cells.filter((c) => c.optimizer === summary.optimizer);
-  const lrEdges = logEdges([...new Set(mine.map((c) => c.lr))]);
-  const wdEdges = logEdges([...new Set(mine.map((c) => c.weightDecay))]);
+  const lrEdges = logEdges(summary.lrs);
+  const wdEdges = logEdges(summary.decays);
+  const separability = analysis.separability[summary.optimizer];
+  const fitRows = new Set((separability?.rows ?? []).map((r) => `${r.lr}|${r.weightDecayNorm}`));
   const values = mine.map((c) => ({
-    lr: c.lr,
-    weightDecay: c.weightDecay,
     lr0: lrEdges.get(c.lr)![0],
     lr1: lrEdges.get(c.lr)![1],
-    wd0: wdEdges.get(c.weightDecay)![0],
-    wd1: wdEdges.get(c.weightDecay)![1],
-    error: c.testError * 100,
-    label: (c.testError * 100).toFixed(1),
-    best: c === summary.best,
+    wd0: wdEdges.get(c.weightDecayNorm)![0],
+    wd1: wdEdges.get(c.weightDecayNorm)![1],
+    lrMid: c.lr,
+    wdMid: c.weightDecayNorm,
+    error: Number.isFinite(c.testError) ? c.testError * 100 : null,
+    label: Number.isFinite(c.testError) ? (c.testError * 100).toFixed(1) : '×',
+    best: c.lr === summary.best.lr && c.weightDecayNorm === summary.best.weightDecayNorm,
+    fit: fitRows.has(`${c.lr}|${c.weightDecayNorm}`),
   }));
-  const lrTicks = [...lrEdges.keys()];
-  const wdTicks = [...wdEdges.keys()];
-  const x = { field: 'lr0', type: 'quantitative' as const, scale: { type: 'log' as const, domain: [Math.min(...values.map((v) => v.lr0)), Math.max(...values.map((v) => v.lr1))], nice: false }, axis: { title: 'learning rate α (log)', values: lrTicks, labelExpr: TICK_LABEL } };
-  const y = { field: 'wd0', type: 'quantitative' as const, scale: { type: 'log' as const, domain: [Math.min(...values.map((v) => v.wd0)), Math.max(...values.map((v) => v.wd1))], nice: false }, axis: { title: 'weight decay λ (log)', values: wdTicks, labelExpr: TICK_LABEL } };
+  const xDomain = [Math.min(...values.map((v) => v.lr0)), Math.max(...values.map((v) => v.lr1))];
+  const yDomain = [Math.min(...values.map((v) => v.wd0)), Math.max(...values.map((v) => v.wd1))];
+  const x = { field: 'lr0', type: 'quantitative' as const, scale: { type: 'log' as const, domain: xDomain, nice: false }, axis: { title: 'learning rate α', values: summary.lrs, labelExpr: tickLabels(summary.lrs), labelAngle: -45 } };
+  const y = { field: 'wd0', type: 'quantitative' as const, scale: { type: 'log' as const, domain: yDomain, nice: false }, axis: { title: 'normalized weight decay λ_norm', values: summary.decays, labelExpr: tickLabels(summary.decays) } };
+  const threshold = (domain[0] + (domain[1] - domain[0]) * 0.45) * 100;
+  const layers: unknown[] = [
+    {
+      mark: { type: 'rect' },
+      encoding: {
+        x,
+        x2: { field: 'lr1' },
+        y,
+        y2: { field: 'wd1' },
+        color: { field: 'error', type: 'quantitative', title: 'test error %', scale: { scheme: 'viridis', reverse: true, domain: domain.map((d) => d * 100), clamp: true } },
+      },
+    },
+    {
+      transform: [{ filter: 'datum.fit && !datum.best' }],
+      mark: { type: 'rect', fill: null, stroke: 'white', strokeWidth: 2 },
+      encoding: { x, x2: { field: 'lr1' }, y, y2: { field: 'wd1' } },
+    },
+    {
+      transform: [{ filter: 'datum.best' }],
+      mark: { type: 'rect', fill: null, stroke: '#d62728', strokeWidth: 3 },
+      encoding: { x, x2: { field: 'lr1' }, y, y2: { field: 'wd1' } },
+    },
+    {
+      mark: { type: 'text', fontSize: 9 },
+      encoding: {
+        x: { ...x, field: 'lrMid' },
+        y: { ...y, field: 'wdMid' },
+        text: { field: 'label' },
+        // Dark (high-error) cells of the reversed viridis scale get white text.
+        color: { condition: { test: `datum.error === null || datum.error > ${threshold}`, value: 'white' }, value: 'black' },
+      },
+    },
+  ];
+  if (separability?.slope != null && separability.rows.length >= 2) {
+    const lo = Math.min(...separability.rows.map((r) => r.lr));
+    const hi = Math.max(...separability.rows.map((r) => r.lr));
+    const line = [lo, hi].map((lr) => ({ lrMid: lr, wdMid: 10 ** (separability.intercept! + separability.slope! * Math.log10(lr)) }));
+    layers.push({
+      data: { values: line },
+      mark: { type: 'line', stroke: '#ff7f0e', strokeDash: [6, 3], strokeWidth: 2, clip: true },
+      encoding: { x: { ...x, field: 'lrMid' }, y: { ...y, field: 'wdMid' } },
+    });
+  }
+  const slope = separability?.slope == null ? 'no slope (fewer than 2 good α)' : `slope ${separability.slope.toFixed(2)}, r² ${separability.r2!.toFixed(2)}`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `${OPTIMIZER_LABELS[summary.optimizer]}: test error (%)`, subtitle: `best ${(summary.best.testError * 100).toFixed(2)}% at α = ${sci(summary.best.lr)}, λ = ${sci(summary.best.weightDecay)} (outlined)` },
-    width: 60 * lrTicks.length,
-    height: 40 * wdTicks.length,
+    title: {
+      text: `${optimizerLabel(summary.optimizer, schedule)}: test error (%)`,
+      subtitle: [
+        `best ${(summary.best.testError * 100).toFixed(2)}% at α = ${sci(summary.best.lr)}, λ_norm = ${sci(summary.best.weightDecayNorm)} (red)`,
+        `best λ of each α within 1.1× of the best (white), fit: ${slope} (dashed)`,
+      ],
+    },
+    width: 44 * summary.lrs.length,
+    height: 30 * summary.decays.length,
     data: { values },
-    layer: [
-      {
-        mark: { type: 'rect' },
-        encoding: {
-          x,
-          x2: { field: 'lr1' },
-          y,
-          y2: { field: 'wd1' },
-          color: { field: 'error', type: 'quantitative', title: 'error %', scale: { scheme: 'viridis', reverse: true, domain: colorDomain.map((d) => d * 100), clamp: true } },
-        },
-      },
-      {
-        transform: [{ filter: 'datum.best' }],
-        mark: { type: 'rect', fill: null, stroke: '#d62728', strokeWidth: 3 },
-        encoding: { x, x2: { field: 'lr1' }, y, y2: { field: 'wd1' } },
-      },
-      {
-        transform: [{ calculate: 'sqrt(datum.lr0 * datum.lr1)', as: 'lrMid' }, { calculate: 'sqrt(datum.wd0 * datum.wd1)', as: 'wdMid' }],
-        mark: { type: 'text', fontSize: 10 },
-        encoding: {
-          x: { ...x, field: 'lrMid' },
-          y: { ...y, field: 'wdMid' },
-          text: { field: 'label' },
-          // Dark (high-error) cells of the reversed viridis scale get white text.
-          color: { condition: { test: `datum.error > ${(colorDomain[0] + (colorDomain[1] - colorDomain[0]) * 0.45) * 100}`, value: 'white' }, value: 'black' },
-        },
-      },
-    ],
+    layer: layers,
   } as TopLevelSpec;
+}
+
+/** Mean over seeds of the learning curves of each optimizer's best cell. */
+function bestCurves(summaries: readonly OptimizerSummary[], runs: readonly CellResult[], schedule?: ScheduleConfig) {
+  const values: { optimizer: string; epoch: number; testError: number; trainLoss: number; testLoss: number }[] = [];
+  for (const s of summaries) {
+    const mine = runs.filter((r) => r.optimizer === s.optimizer && r.lr === s.best.lr && r.weightDecayNorm === s.best.weightDecayNorm);
+    const epochs = Math.min(...mine.map((r) => r.curve.length));
+    for (let e = 0; e < epochs; e++) {
+      const points = mine.map((r) => r.curve[e]!);
+      const avg = (f: (p: CellResult['curve'][number]) => number | null) => points.reduce((a, p) => a + (f(p) ?? Number.NaN), 0) / points.length;
+      values.push({
+        optimizer: `${optimizerLabel(s.optimizer, schedule)} (α ${sci(s.best.lr)}, λ_norm ${sci(s.best.weightDecayNorm)})`,
+        epoch: e + 1,
+        testError: avg((p) => p.testError) * 100,
+        trainLoss: avg((p) => p.trainLoss),
+        testLoss: avg((p) => p.testLoss),
+      });
+    }
+  }
+  return values;
 }
 
 /**
  * Learning curves of each optimizer's best cell (mean over seeds): test
- * error and training loss per epoch.
+ * error, training loss and test loss per epoch.
  */
-export function curvesSpec(summaries: readonly OptimizerSummary[], runs: readonly CellResult[]): TopLevelSpec {
-  const values: { optimizer: string; epoch: number; testError: number; trainLoss: number }[] = [];
-  for (const s of summaries) {
-    const mine = runs.filter((r) => r.optimizer === s.optimizer && r.lr === s.best.lr && r.weightDecay === s.best.weightDecay);
-    const epochs = mine[0]?.curve.length ?? 0;
-    for (let e = 0; e < epochs; e++) {
-      const points = mine.map((r) => r.curve[e]!);
-      values.push({
-        optimizer: `${OPTIMIZER_LABELS[s.optimizer]} (α ${sci(s.best.lr)}, λ ${sci(s.best.weightDecay)})`,
-        epoch: e + 1,
-        testError: (points.reduce((a, p) => a + p.testError, 0) / points.length) * 100,
-        trainLoss: points.reduce((a, p) => a + p.trainLoss, 0) / points.length,
-      });
-    }
-  }
+export function curvesSpec(summaries: readonly OptimizerSummary[], runs: readonly CellResult[], schedule?: ScheduleConfig): TopLevelSpec {
   const color = { field: 'optimizer', type: 'nominal' as const, title: 'best cell of', legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400 } };
   const xAxis = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { nice: false }, axis: { format: 'd', tickMinStep: 1 } };
+  const panel = (field: string, title: string, log: boolean) => ({
+    width: 260,
+    height: 200,
+    mark: { type: 'line' as const, point: false },
+    encoding: { x: xAxis, y: { field, type: 'quantitative' as const, title, scale: log ? { type: 'log' as const } : { zero: false } }, color },
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Learning curves of the best cell of each optimizer',
-    data: { values },
-    hconcat: [
-      {
-        width: 300,
-        height: 220,
-        mark: { type: 'line', point: true },
-        encoding: { x: xAxis, y: { field: 'testError', type: 'quantitative', title: 'test error (%)', scale: { zero: false } }, color },
-      },
-      {
-        width: 300,
-        height: 220,
-        mark: { type: 'line', point: true },
-        encoding: { x: xAxis, y: { field: 'trainLoss', type: 'quantitative', title: 'training loss (log)', scale: { type: 'log' } }, color },
-      },
-    ],
+    title: 'Learning curves of the best cell of each optimizer (mean over seeds)',
+    data: { values: bestCurves(summaries, runs, schedule) },
+    hconcat: [panel('testError', 'test error (%)', false), panel('trainLoss', 'training loss (log)', true), panel('testLoss', 'test loss (log)', true)],
+  } as TopLevelSpec;
+}
+
+/**
+ * The separability analysis as a picture: each optimizer's best λ_norm at
+ * every learning rate of its good region, and the fitted line, one panel
+ * per family.
+ */
+export function separabilitySpec(analysis: Analysis, optimizers: readonly OptimizerName[], schedule?: ScheduleConfig): TopLevelSpec {
+  const points: { family: string; optimizer: string; lr: number; weightDecayNorm: number }[] = [];
+  const lines: { family: string; optimizer: string; lr: number; weightDecayNorm: number }[] = [];
+  for (const o of optimizers) {
+    const s = analysis.separability[o];
+    if (s === undefined) continue;
+    const family = OPTIMIZERS[o].family === 'adam' ? 'Adam' : 'SGD with momentum';
+    const name = `${optimizerLabel(o, schedule)}${s.slope === null ? '' : ` (slope ${s.slope.toFixed(2)})`}`;
+    for (const r of s.rows) points.push({ family, optimizer: name, lr: r.lr, weightDecayNorm: r.weightDecayNorm });
+    if (s.slope !== null && s.rows.length >= 2) {
+      const lrs = s.rows.map((r) => r.lr);
+      for (const lr of [Math.min(...lrs), Math.max(...lrs)]) lines.push({ family, optimizer: name, lr, weightDecayNorm: 10 ** (s.intercept! + s.slope * Math.log10(lr)) });
+    }
+  }
+  const enc = {
+    x: { field: 'lr', type: 'quantitative' as const, title: 'learning rate α (log)', scale: { type: 'log' as const } },
+    y: { field: 'weightDecayNorm', type: 'quantitative' as const, title: 'best λ_norm at α (log)', scale: { type: 'log' as const } },
+    color: { field: 'optimizer', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400 } },
+  };
+  const families = [...new Set(points.map((p) => p.family))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Best weight decay at each learning rate of the good region', subtitle: 'slope ≈ 0: λ and α tune separately; slope ≈ −1: λ must follow 1/α' },
+    hconcat: families.map((family) => ({
+      title: family,
+      width: 260,
+      height: 220,
+      layer: [
+        { data: { values: lines.filter((l) => l.family === family) }, mark: { type: 'line', strokeDash: [6, 3] }, encoding: enc },
+        { data: { values: points.filter((p) => p.family === family) }, mark: { type: 'point', filled: true, size: 60 }, encoding: enc },
+      ],
+    })),
+    resolve: { scale: { color: 'independent' } },
   } as TopLevelSpec;
 }

@@ -5,6 +5,16 @@ export function percent(x: number): string {
   return Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a';
 }
 
+/** A difference of two errors in percentage points, signed: 0.0012 → "+0.12 points". */
+export function points(x: number): string {
+  return Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)} points` : 'n/a';
+}
+
+/** A signed number with two decimals and a true minus sign: −0.98, +0.05. */
+export function signed(x: number): string {
+  return Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}` : 'n/a';
+}
+
 /** A grid value in short scientific form: 0.001 → "1e-3", 0.03 → "3e-2", 1 → "1". */
 export function sci(x: number): string {
   if (x === 0) return '0';

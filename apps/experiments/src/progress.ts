@@ -10,7 +10,7 @@ export interface Progress {
 }
 
 function describeRun(job: CellJob, result: CellResult): string {
-  return `${job.optimizer} α=${sci(job.lr)} λ=${sci(job.weightDecay)} seed ${job.seed}: test error ${percent(result.testError)} (${result.seconds.toFixed(1)} s)`;
+  return `${job.optimizer} α=${sci(job.lr)} λ_norm=${sci(job.weightDecayNorm)} seed ${job.seed}: test error ${percent(result.testError)} (${result.seconds.toFixed(1)} s)`;
 }
 
 export function createProgress(totalRuns: number, epochsPerRun: number, stream: NodeJS.WriteStream): Progress {

@@ -1,155 +1,210 @@
-import { OPTIMIZER_LABELS } from './charts.js';
-import { DECAY_RULES, type OptimizerName } from './config.js';
-import { markdownTable, percent, sci, table } from './format.js';
-import { BREAKDOWN_FACTOR, GOOD_FACTOR, type CellSummary, type OptimizerSummary } from './summary.js';
+import { optimizerLabel } from './charts.js';
+import { torchFormNotes } from './claims.js';
+import { OPTIMIZERS, type OptimizerName } from './config.js';
+import { markdownTable, percent, points, sci, signed, table } from './format.js';
 import type { ResultsFile } from './results.js';
+import { BREAKDOWN_FACTOR, GOOD_FACTOR, type OptimizerSummary } from './summary.js';
 
-function range(values: number[]): string {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  return lo === hi ? sci(lo) : `${sci(lo)} to ${sci(hi)}`;
+/** The pictures the report links, by file name. */
+export interface ReportCharts {
+  heatmaps: Partial<Record<OptimizerName, string>>;
+  curves: string;
+  separability: string;
 }
 
-/** A list of grid values, as a range when they are neighbours in the grid. */
-function band(values: number[], grid: number[]): string {
-  if (values.length === 0) return 'none';
-  const idx = values.map((v) => grid.indexOf(v)).sort((a, b) => a - b);
-  const contiguous = idx.every((v, i) => i === 0 || v === idx[i - 1]! + 1);
-  if (values.length === 1) return sci(values[0]!);
-  return contiguous ? `${sci(values[0]!)} to ${sci(values[values.length - 1]!)}` : values.map(sci).join(', ');
+function joinWords(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-/** The best cells side by side, as rows of strings. */
-function bestRows(summaries: readonly OptimizerSummary[], grid: number[]): { header: string[]; rows: string[][] } {
+function interval(ci: [number, number] | null): string {
+  return ci === null ? 'n/a (one seed)' : `${percent(ci[0])} to ${percent(ci[1])}`;
+}
+
+/** The claims of the paper with this run's verdicts. */
+function claimRows(results: ResultsFile): { header: string[]; rows: string[][] } {
   return {
-    header: ['optimizer', 'best test error', 'α', 'λ', `cells ≤ ${GOOD_FACTOR}× best`, 'their α', 'their λ', 'λ good at every good α'],
-    rows: summaries.map((s) => [
-      OPTIMIZER_LABELS[s.optimizer],
-      s.best.seeds > 1 ? `${percent(s.best.testError)} ± ${percent(s.best.testErrorStd)}` : percent(s.best.testError),
-      sci(s.best.lr),
-      sci(s.best.weightDecay),
-      `${s.good.length} of ${s.cellCount}`,
-      range(s.good.map((c) => c.lr)),
-      range(s.good.map((c) => c.weightDecay)),
-      s.goodLrs.length < 2 ? 'n/a (one α)' : band(s.sharedDecays, grid),
-    ]),
+    header: ['claim of the paper', 'verdict', 'figures'],
+    rows: results.claims.map((c) => [c.claim, `**${c.verdict}**`, c.evidence]),
   };
 }
 
-/** For each learning rate, each optimizer's best λ and the band of λ within 1.1× of that column's best. */
-function perLrRows(summaries: readonly OptimizerSummary[], grid: number[]): { header: string[]; rows: string[][] } {
-  const lrs = summaries[0]!.bestDecayPerLr.map((c) => c.lr);
+function separabilityRows(results: ResultsFile): { header: string[]; rows: string[][] } {
+  const s = results.schedule;
   return {
-    header: ['α', ...summaries.flatMap((s) => [`${OPTIMIZER_LABELS[s.optimizer]}: best λ (error)`, `λ within ${GOOD_FACTOR}×`])],
-    rows: lrs.map((lr, i) => [
-      sci(lr),
-      ...summaries.flatMap((s) => [cellText(s.bestDecayPerLr[i]!), band(s.decayBandPerLr[i]!.weightDecays, grid)]),
-    ]),
+    header: ['optimizer', 'slope', 'intercept', 'r²', 'good α (rows)', 'best λ_norm at those α', 'on the λ edge', 'slope by seed'],
+    rows: results.optimizers.flatMap((o) => {
+      const x = results.analysis.separability[o];
+      if (x === undefined) return [];
+      return [
+        [
+          optimizerLabel(o, s),
+          x.slope === null ? 'n/a' : signed(x.slope),
+          x.intercept === null ? 'n/a' : signed(x.intercept),
+          x.r2 === null ? 'n/a' : x.r2.toFixed(2),
+          `${x.rows.map((r) => sci(r.lr)).join(', ')} (${x.rows.length})`,
+          x.rows.map((r) => sci(r.weightDecayNorm)).join(', '),
+          `${x.onEdge} of ${x.rows.length}`,
+          x.bySeed.map((b) => (b.slope === null ? 'n/a' : signed(b.slope))).join(', '),
+        ],
+      ];
+    }),
   };
 }
 
-function cellText(c: CellSummary): string {
-  return `${sci(c.weightDecay)} (${percent(c.testError)})`;
+function bestRows(results: ResultsFile): { header: string[]; rows: string[][] } {
+  return {
+    header: ['optimizer', 'best test error', '95% CI over seeds', 'α', 'λ_norm', 'λ', 'training error', 'gap (test − train)', 'weight norm', `cells ≤ ${GOOD_FACTOR}× best`],
+    rows: results.optimizers.flatMap((o) => {
+      const b = results.analysis.best[o];
+      const r = results.analysis.region[o];
+      if (b === undefined || r === undefined) return [];
+      return [
+        [
+          optimizerLabel(o, results.schedule),
+          percent(b.testError),
+          interval(b.ci95),
+          sci(b.lr),
+          sci(b.weightDecayNorm),
+          sci(b.weightDecay),
+          percent(b.trainError),
+          points(b.gap),
+          b.weightNorm.toFixed(1),
+          `${r.goodCells} of ${r.cells}`,
+        ],
+      ];
+    }),
+  };
 }
 
-/** Sentences that state what the numbers show. Every number comes from the summaries. */
-export function findings(summaries: readonly OptimizerSummary[], grid: number[], testRows?: number): string[] {
+/** For each learning rate of a family, each optimizer's best λ_norm (and its error). */
+function perLrRows(summaries: readonly OptimizerSummary[], results: ResultsFile): { header: string[]; rows: string[][] }[] {
+  const families = [...new Set(summaries.map((s) => OPTIMIZERS[s.optimizer].family))];
+  return families.map((family) => {
+    const mine = summaries.filter((s) => OPTIMIZERS[s.optimizer].family === family);
+    const lrs = [...new Set(mine.flatMap((s) => s.lrs))].sort((a, b) => a - b);
+    return {
+      header: ['α', ...mine.map((s) => `${optimizerLabel(s.optimizer, results.schedule)}: best λ_norm (error)`)],
+      rows: lrs.map((lr) => [
+        sci(lr),
+        ...mine.map((s) => {
+          const c = s.bestDecayPerLr.find((x) => x.lr === lr);
+          if (c === undefined) return '';
+          return `${sci(c.weightDecayNorm)} (${percent(c.testError)})${s.goodLrs.includes(lr) ? ' ✓' : ''}`;
+        }),
+      ]),
+    };
+  });
+}
+
+/** Sentences about the grid's edges and breakdown, from the summaries. */
+export function gridNotes(summaries: readonly OptimizerSummary[], results: ResultsFile): string[] {
   const out: string[] = [];
-  const byName = new Map(summaries.map((s) => [s.optimizer, s]));
-  const pairs: [OptimizerName, OptimizerName][] = [
-    ['adam-l2', 'adamw'],
-    ['sgd-l2', 'sgdw'],
-  ];
-  for (const [coupled, decoupled] of pairs) {
-    const c = byName.get(coupled);
-    const d = byName.get(decoupled);
-    if (c === undefined || d === undefined) continue;
-    const diff = (c.best.testError - d.best.testError) * 100;
-    const lower = diff > 0 ? OPTIMIZER_LABELS[decoupled] : OPTIMIZER_LABELS[coupled];
-    out.push(
-      diff === 0
-        ? `${OPTIMIZER_LABELS[coupled]} and ${OPTIMIZER_LABELS[decoupled]} reach the same best test error, ${percent(d.best.testError)}.`
-        : `Best test error: ${OPTIMIZER_LABELS[decoupled]} ${percent(d.best.testError)} (α ${sci(d.best.lr)}, λ ${sci(d.best.weightDecay)}) against ${OPTIMIZER_LABELS[coupled]} ${percent(c.best.testError)} (α ${sci(c.best.lr)}, λ ${sci(c.best.weightDecay)}); ${lower} is lower by ${Math.abs(diff).toFixed(2)} points.`,
-    );
-    if (testRows !== undefined) {
-      // Binomial standard error of an error rate measured on testRows digits (per run, before averaging seeds).
-      const p = (c.best.testError + d.best.testError) / 2;
-      const se = Math.sqrt((p * (1 - p)) / testRows) * 100;
-      out.push(`For scale: a test error near ${percent(p)} measured on ${testRows.toLocaleString('en-US')} digits has a sampling standard error of about ${se.toFixed(2)} points per run.`);
-    }
-  }
   for (const s of summaries) {
-    const name = OPTIMIZER_LABELS[s.optimizer];
+    const name = optimizerLabel(s.optimizer, results.schedule);
     out.push(
-      `${name}: ${s.good.length} of its ${s.cellCount} cells are within ${GOOD_FACTOR}× of its best error, spanning α ${range(s.good.map((c) => c.lr))} and λ ${range(s.good.map((c) => c.weightDecay))}.`,
-    );
-    const bands = s.decayBandPerLr.filter((b) => s.goodLrs.includes(b.lr));
-    if (bands.length < 2) {
-      out.push(`${name}: only α ${sci(s.best.lr)} reaches that region, so this grid cannot tell whether its good λ moves with α.`);
-    } else if (s.sharedDecays.length > 0) {
-      out.push(
-        `${name}: at each learning rate that reaches the good region (α ${bands.map((b) => sci(b.lr)).join(', ')}), ${s.sharedDecays.length === 1 ? `λ ${sci(s.sharedDecays[0]!)} stays` : `λ ${band(s.sharedDecays, grid)} all stay`} within ${GOOD_FACTOR}× of that learning rate's best error, so λ can be kept while α is tuned.`,
-      );
-    } else {
-      out.push(
-        `${name}: no single λ stays within ${GOOD_FACTOR}× of the best error at every learning rate that reaches the good region; the band moves (${bands.map((b) => `α ${sci(b.lr)}: λ ${band(b.weightDecays, grid)}`).join('; ')}), so λ has to be retuned when α changes.`,
-      );
-    }
-    out.push(
-      s.breakdownDecay === undefined
-        ? `${name}: no λ of the grid makes every learning rate more than ${BREAKDOWN_FACTOR}× worse than the best.`
-        : `${name}: from λ ${sci(s.breakdownDecay)} on, every learning rate's error is more than ${BREAKDOWN_FACTOR}× the best (${percent(s.best.testError)}).`,
+      s.goodOnEdge.length === 0
+        ? `${name}: the good region (${s.good.length} cells within ${GOOD_FACTOR}× of ${percent(s.best.testError)}) lies inside the grid.`
+        : `${name}: the good region (${s.good.length} cells within ${GOOD_FACTOR}× of ${percent(s.best.testError)}) reaches the edge of the grid at the ${joinWords(s.goodOnEdge)}, so it may continue beyond the grid there.`,
     );
     const base = s.smallestDecayAtBestLr;
     if (base !== s.best) {
-      out.push(`${name} at α ${sci(s.best.lr)}: raising λ from ${sci(base.weightDecay)} to ${sci(s.best.weightDecay)} changes the test error from ${percent(base.testError)} to ${percent(s.best.testError)}.`);
+      out.push(`${name} at α ${sci(s.best.lr)}: from the smallest λ_norm of the grid (${sci(base.weightDecayNorm)}) to the best (${sci(s.best.weightDecayNorm)}) the test error goes from ${percent(base.testError)} to ${percent(s.best.testError)}.`);
+    } else {
+      out.push(`${name}: the best cell has the smallest λ_norm of the grid: weight decay did not lower the error at its best α.`);
+    }
+    if (s.breakdownDecay !== undefined) {
+      out.push(`${name}: from λ_norm ${sci(s.breakdownDecay)} on, every learning rate's error is more than ${BREAKDOWN_FACTOR}× the best.`);
     }
   }
   return out;
 }
 
-/** The report as Markdown: setup, the tables, the findings, the charts. */
-export function reportMarkdown(results: ResultsFile, summaries: readonly OptimizerSummary[], charts: { heatmaps: Record<string, string>; curves: string }): string {
-  const grid = results.grid.weightDecay;
-  const best = bestRows(summaries, grid);
-  const perLr = perLrRows(summaries, grid);
+/** A binomial standard error, for scale: what one run's error measured on the test digits can vary by. */
+function samplingNote(results: ResultsFile): string | undefined {
+  const errors = Object.values(results.analysis.best).map((b) => b!.testError);
+  if (errors.length === 0) return undefined;
+  const p = Math.min(...errors);
+  const n = results.dataset.test;
+  return `For scale: a test error near ${percent(p)} measured on ${n.toLocaleString('en-US')} digits has a binomial sampling standard error of ${(Math.sqrt((p * (1 - p)) / n) * 100).toFixed(2)} points; every run is scored on the same digits, so differences between cells are less noisy than that, and the intervals over seeds measure the noise of initialization and shuffling only.`;
+}
+
+function statusLine(results: ResultsFile): string[] {
+  if (results.status === 'complete') return [];
+  return [`> **Partial results**: ${results.completedRuns} of ${results.plannedRuns} runs. The run stopped before the grid was done; figures below are of the runs that finished.`, ''];
+}
+
+/** The report as Markdown: setup, verdicts, tables, notes, charts. */
+export function reportMarkdown(results: ResultsFile, summaries: readonly OptimizerSummary[], charts: ReportCharts): string {
   const m = results.model;
+  const claims = claimRows(results);
+  const sep = separabilityRows(results);
+  const best = bestRows(results);
+  const seeds = results.seeds.length;
   const lines = [
-    '# Adam with L2 regularization vs AdamW on MNIST',
+    '# Adam and SGD, with L2 regularization and with decoupled weight decay, on MNIST',
     '',
-    `Test error of an MLP ${m.layers.join('-')} (${m.activation}) after ${results.epochs} epochs, for every learning rate α and weight decay λ of the grid. ` +
-      `Data: ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.test.toLocaleString('en-US')} test digits of ${results.dataset.name}. ` +
-      `Batch ${m.batchSize}, ${m.schedule}; biases are not decayed. ${results.seeds.length > 1 ? `Each cell is the mean of ${results.seeds.length} seeds (± the standard deviation).` : `One seed per cell (${results.seeds[0]}).`}`,
+    ...statusLine(results),
+    `The experiment of Figure 2 of Loshchilov & Hutter, "Decoupled Weight Decay Regularization" (ICLR 2019), on ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.test.toLocaleString('en-US')} test digits of ${results.dataset.name}: ` +
+      `test error of an MLP ${m.layers.join('-')} (${m.activation}) after ${results.epochs} epochs, for every learning rate α and normalized weight decay λ_norm of each optimizer's grid. ` +
+      `Batch ${m.batchSize}; ${results.schedule.description}; biases are not decayed. ${seeds > 1 ? `Each cell is the mean of ${seeds} seeds.` : `One seed per cell (${results.seeds[0]}).`}`,
     '',
-    'λ is the same number for every optimizer, applied as:',
+    `λ_norm is the paper's normalized weight decay: a run is given λ = λ_norm·√(b/(B·T)), with b = ${m.batchSize} the batch size, B = ${results.dataset.train.toLocaleString('en-US')} the training digits and T the epochs of the run${results.schedule.kind === 'restarts' ? ' (of each period)' : ''}. The optimizers:`,
     '',
-    ...results.optimizers.map((o) => `- ${DECAY_RULES[o]}`),
+    ...results.optimizers.map((o) => `- ${optimizerLabel(o, results.schedule)}: ${results.decay[o]}`),
+    '',
+    '## What reproduces',
+    '',
+    markdownTable(claims.header, claims.rows),
+    '',
+    ...torchFormNotes(results.analysis).flatMap((n) => [`- ${n}`]),
+    ...(torchFormNotes(results.analysis).length > 0 ? [''] : []),
+    '## Separability',
+    '',
+    `For each optimizer, a least-squares line log10(best λ_norm at α) = slope·log10(α) + intercept over the learning rates whose best error is within ${GOOD_FACTOR}× of the optimizer's best. A slope near 0 means λ and α can be tuned one after the other; near −1, λ has to follow 1/α. The best λ is a grid value, so a slope is measured in steps of the grid; "on the λ edge" counts rows whose best λ is the grid's smallest or largest, where the true best may lie outside.`,
+    '',
+    markdownTable(sep.header, sep.rows),
     '',
     '## Best cells',
     '',
     markdownTable(best.header, best.rows),
     '',
-    '## Weight decay at each learning rate',
+    ...[samplingNote(results)].filter((s): s is string => s !== undefined),
     '',
-    markdownTable(perLr.header, perLr.rows),
+    '## Best weight decay at each learning rate',
     '',
-    '## What the grid shows',
+    '✓: the learning rate reaches the good region (its row enters the fit).',
     '',
-    ...findings(summaries, grid, results.dataset.test).map((f) => `- ${f}`),
+    ...perLrRows(summaries, results).flatMap((t) => [markdownTable(t.header, t.rows), '']),
+    '## The grid',
+    '',
+    ...gridNotes(summaries, results).map((n) => `- ${n}`),
     '',
     '## Charts',
     '',
-    ...summaries.map((s) => `![${OPTIMIZER_LABELS[s.optimizer]} heatmap](${charts.heatmaps[s.optimizer]})`),
+    ...summaries.map((s) => `![${optimizerLabel(s.optimizer, results.schedule)} heatmap](${charts.heatmaps[s.optimizer]})`),
+    '',
+    `![separability](${charts.separability})`,
     '',
     `![learning curves](${charts.curves})`,
+    '',
+    `${results.completedRuns} runs in ${(results.seconds / 60).toFixed(1)} minutes.`,
     '',
   ];
   return lines.join('\n');
 }
 
-/** The summary printed on the terminal: the same tables and findings as the report. */
-export function terminalSummary(summaries: readonly OptimizerSummary[], grid: number[], testRows?: number): string {
-  const best = bestRows(summaries, grid);
-  const perLr = perLrRows(summaries, grid);
-  return [table(best.header, best.rows), '', table(perLr.header, perLr.rows), '', ...findings(summaries, grid, testRows).map((f) => `* ${f}`)].join('\n');
+/** The summary printed on the terminal: the verdicts and the tables of the report. */
+export function terminalSummary(results: ResultsFile): string {
+  const sep = separabilityRows(results);
+  const best = bestRows(results);
+  const verdicts = results.claims.map((c) => `* ${c.verdict.toUpperCase()}: ${c.claim}\n  ${c.evidence}`);
+  return [
+    ...statusLine(results),
+    table(best.header, best.rows),
+    '',
+    table(sep.header, sep.rows),
+    '',
+    ...verdicts,
+    ...torchFormNotes(results.analysis).map((n) => `* ${n}`),
+  ].join('\n');
 }

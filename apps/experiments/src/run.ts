@@ -1,100 +1,145 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellJob } from './cell.js';
-import { curvesSpec, heatmapSpec, renderSvg } from './charts.js';
+import type { CellJob, CellResult } from './cell.js';
+import { colorDomain, curvesSpec, heatmapSpec, renderSvg, separabilitySpec } from './charts.js';
 import type { ExperimentConfig } from './config.js';
 import { loadMnist } from './mnist.js';
-import { runPool } from './pool.js';
+import { ResultsWriter, checkOutputFolder, resultsText, setAsidePrevious, writeTextAtomic, PREVIOUS_FOLDER } from './output.js';
+import { runPool, type PoolOutcome } from './pool.js';
 import { createProgress } from './progress.js';
-import { reportMarkdown, terminalSummary } from './report.js';
-import { buildResults, summaryOf, type ResultsFile } from './results.js';
-import { summarizeCells, summarizeOptimizer } from './summary.js';
+import { reportMarkdown, terminalSummary, type ReportCharts } from './report.js';
+import { ResultsFileError, checkResults, resultsHeader, withRuns, type ResultsFile } from './results.js';
+import { summarizeAll, summarizeCells } from './summary.js';
 
-/** Every run of the grid: each seed × learning rate × weight decay × optimizer. */
+/** Every run of the grid: each seed × optimizer × learning rate × normalized weight decay. */
 export function gridJobs(config: ExperimentConfig): CellJob[] {
   const jobs: CellJob[] = [];
   for (const seed of config.seeds) {
-    for (const lr of config.lr) {
-      for (const weightDecay of config.weightDecay) {
-        for (const optimizer of config.optimizers) jobs.push({ id: jobs.length, optimizer, lr, weightDecay, seed });
+    for (const optimizer of config.optimizers) {
+      for (const lr of config.lr[optimizer]!) {
+        for (const weightDecayNorm of config.weightDecayNorm[optimizer]!) jobs.push({ id: jobs.length, optimizer, lr, weightDecayNorm, seed });
       }
     }
   }
   return jobs;
 }
 
-/** Runs the grid on worker threads and writes results.json, the SVGs and report.md into `config.out`. */
-export async function runExperiment(
-  config: ExperimentConfig,
-  io: { log: (s: string) => void; progressStream: NodeJS.WriteStream; workerUrl: URL },
-): Promise<ResultsFile> {
-  const started = performance.now();
-  const data = loadMnist(config.train, config.test, config.dataSeed);
-  const jobs = gridJobs(config);
-  io.log(
-    `Adam with L2 vs AdamW on MNIST: ${config.optimizers.length} optimizers × ${config.lr.length} learning rates × ${config.weightDecay.length} weight decays × ${config.seeds.length} seed(s) = ${jobs.length} runs ` +
-      `of ${config.epochs} epochs on ${config.train} training digits, ${Math.min(config.workers, jobs.length)} worker thread(s)`,
-  );
-  const progress = createProgress(jobs.length, config.epochs, io.progressStream);
-  let runs;
-  try {
-    runs = await runPool(jobs, config.workers, io.workerUrl, { config: { hidden: config.hidden, epochs: config.epochs, batchSize: config.batchSize }, data }, {
-      onEpoch: (job, epoch) => progress.epoch(job, epoch),
-      onResult: (job, result) => progress.result(job, result),
-    });
-  } finally {
-    progress.stop();
-  }
-  const cells = summarizeCells(runs);
-  const summaries = config.optimizers.map((o) => summarizeOptimizer(cells, o));
-  const results = buildResults(config, runs, summaries, (performance.now() - started) / 1000);
-  const files = await writeOutputs(config.out, results);
-  io.log('');
-  io.log(terminalSummary(summaries, config.weightDecay, config.test));
-  io.log('');
-  io.log(`${jobs.length} runs in ${results.seconds.toFixed(1)} s; wrote ${files.join(', ')} to ${config.out}`);
-  return results;
+/** What {@link runExperiment} ends with. */
+export interface ExperimentOutcome {
+  results: ResultsFile;
+  /** True when `signal` stopped the grid before every run finished. */
+  interrupted: boolean;
 }
 
 /**
- * Writes results.json, one heatmap per optimizer, the learning curves and
- * report.md into `out`, all computed from `results`. Returns the file names.
+ * Runs the grid on worker threads into `config.out`. The folder is checked
+ * first; the previous run's files move to `previous/`; results.json is
+ * rewritten (atomically, marked `partial`) after every finished run, and the
+ * charts and report are drawn at the end, from what finished when `signal`
+ * aborts or a run fails.
  */
-export async function writeOutputs(out: string, results: ResultsFile): Promise<string[]> {
-  const cells = summarizeCells(results.runs);
-  const summaries = results.optimizers.map((o) => summarizeOptimizer(cells, o));
-  // The summary block is always recomputed from the runs, so a redrawn results.json agrees with its report.
-  results = { ...results, summary: summaryOf(summaries) };
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-  const errors = cells.map((c) => c.testError).filter(Number.isFinite);
-  const lowest = Math.min(...errors);
-  // One colour scale for every heatmap, so that colours compare; errors far above the best share the darkest colour.
-  const colorDomain: [number, number] = [lowest, Math.min(Math.max(...errors), Math.max(3 * lowest, lowest + 0.05))];
-  const heatmaps: Record<string, string> = {};
-  for (const s of summaries) {
-    const file = `heatmap-${s.optimizer}.svg`;
-    writeFileSync(join(out, file), await renderSvg(heatmapSpec(s, cells, colorDomain)));
-    heatmaps[s.optimizer] = file;
+export async function runExperiment(
+  config: ExperimentConfig,
+  io: { log: (s: string) => void; progressStream: NodeJS.WriteStream; workerUrl: URL; signal?: AbortSignal },
+): Promise<ExperimentOutcome> {
+  const started = performance.now();
+  await checkOutputFolder(config.out);
+  const moved = await setAsidePrevious(config.out);
+  const header = resultsHeader(config);
+  const writer = new ResultsWriter(join(config.out, 'results.json'));
+  const done: CellResult[] = [];
+  const snapshot = () => withRuns(header, [...done], (performance.now() - started) / 1000);
+  writer.update(snapshot());
+  const data = loadMnist(config.train, config.test, config.dataSeed);
+  const jobs = gridJobs(config);
+  const workers = Math.min(config.workers, jobs.length);
+  io.log(
+    `Figure 2 on MNIST: ${config.optimizers.join(', ')}; ${jobs.length} runs (${config.seeds.length} seed(s)) of ${config.epochs} epochs on ${config.train} training digits, ${workers} worker thread(s)`,
+  );
+  if (moved.length > 0) io.log(`the previous run's ${moved.join(', ')} moved to ${join(config.out, PREVIOUS_FOLDER)}`);
+  const progress = createProgress(jobs.length, config.epochs, io.progressStream);
+  let outcome: PoolOutcome;
+  let failure: unknown;
+  try {
+    outcome = await runPool(
+      jobs,
+      workers,
+      io.workerUrl,
+      { config: { hidden: config.hidden, epochs: config.epochs, batchSize: config.batchSize, schedule: config.schedule }, data },
+      {
+        onEpoch: (job, epoch) => progress.epoch(job, epoch),
+        onResult: (job, result) => {
+          progress.result(job, result);
+          done.push(result);
+          writer.update(snapshot());
+        },
+      },
+      io.signal,
+    );
+  } catch (error) {
+    failure = error;
+    outcome = (error as { partial?: PoolOutcome }).partial ?? { results: [], stopped: false };
+  } finally {
+    progress.stop();
   }
-  writeFileSync(join(out, 'curves.svg'), await renderSvg(curvesSpec(summaries, results.runs)));
-  writeFileSync(join(out, 'report.md'), reportMarkdown(results, summaries, { heatmaps, curves: 'curves.svg' }));
-  return ['results.json', ...Object.values(heatmaps), 'curves.svg', 'report.md'];
+  // Job order, so that the file does not depend on which worker finished first.
+  const runs = outcome.results.filter((r): r is CellResult => r !== undefined);
+  const results = withRuns(header, runs, (performance.now() - started) / 1000);
+  writer.update(results);
+  await writer.flush();
+  let files = ['results.json'];
+  if (runs.length > 0) files = await writeOutputs(config.out, results, { resultsWritten: true });
+  io.log('');
+  if (runs.length > 0) io.log(terminalSummary(results));
+  io.log('');
+  io.log(`${runs.length} of ${jobs.length} runs in ${results.seconds.toFixed(1)} s; wrote ${files.join(', ')} to ${config.out}${results.status === 'partial' ? ' (marked partial)' : ''}`);
+  if (failure !== undefined) throw failure;
+  return { results, interrupted: outcome.stopped };
 }
 
-/** Reads a results.json written earlier, redraws its charts and report into `out` and returns the terminal summary. */
-export async function reportFromResults(file: string, out: string): Promise<string> {
-  let results: ResultsFile;
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
-  } catch (error) {
-    throw new Error(`cannot read results from ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!Array.isArray(results?.runs) || !Array.isArray(results.optimizers) || results.runs.length === 0) {
-    throw new Error(`${file} is not a results.json of this experiment (no runs)`);
-  }
-  const files = await writeOutputs(out, results);
+/**
+ * Writes results.json (unless already written), one heatmap per optimizer,
+ * the separability chart, the learning curves and report.md into `out`, all
+ * computed from `results`. Every file is drawn before the first is written,
+ * and each is written atomically. Returns the file names.
+ */
+export async function writeOutputs(out: string, results: ResultsFile, options: { resultsWritten?: boolean } = {}): Promise<string[]> {
+  const summaries = summarizeAll(results.runs, results.optimizers);
   const cells = summarizeCells(results.runs);
-  const summaries = results.optimizers.map((o) => summarizeOptimizer(cells, o));
-  return `${terminalSummary(summaries, results.grid.weightDecay, results.dataset.test)}\n\nwrote ${files.join(', ')} to ${out}`;
+  const domain = colorDomain(cells);
+  const charts: ReportCharts = { heatmaps: {}, curves: 'curves.svg', separability: 'separability.svg' };
+  const files = new Map<string, string>();
+  if (options.resultsWritten !== true) files.set('results.json', resultsText(results));
+  for (const s of summaries) {
+    const file = `heatmap-${s.optimizer}.svg`;
+    files.set(file, await renderSvg(heatmapSpec(s, cells, results.analysis, domain, results.schedule)));
+    charts.heatmaps[s.optimizer] = file;
+  }
+  files.set(charts.separability, await renderSvg(separabilitySpec(results.analysis, results.optimizers, results.schedule)));
+  files.set(charts.curves, await renderSvg(curvesSpec(summaries, results.runs, results.schedule)));
+  files.set('report.md', reportMarkdown(results, summaries, charts));
+  for (const [name, text] of files) await writeTextAtomic(join(out, name), text);
+  return ['results.json', ...[...files.keys()].filter((f) => f !== 'results.json')];
+}
+
+/**
+ * Reads a results.json written earlier, checks all of it, recomputes its
+ * analysis from its runs, and redraws its charts and report into `out`.
+ * Nothing is written when the file is unreadable or not one of this
+ * experiment's. Returns the terminal summary.
+ */
+export async function reportFromResults(file: string, out: string): Promise<string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ResultsFileError(`cannot read results from ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const given = checkResults(parsed, file);
+  if (given.runs.length === 0) throw new ResultsFileError(`${file} holds no finished run: there is nothing to draw`);
+  const { status: _status, completedRuns: _completed, runs, analysis: _analysis, claims: _claims, seconds, ...header } = given;
+  const results = withRuns(header, runs, seconds);
+  await checkOutputFolder(out);
+  const files = await writeOutputs(out, results);
+  return `${terminalSummary(results)}\n\nwrote ${files.join(', ')} to ${out}`;
 }

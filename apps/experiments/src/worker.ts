@@ -1,7 +1,7 @@
 // A worker thread of the grid: it receives the data once (shared memory, no
 // copy) and then trains one cell per message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { runCell, type CellConfig, type CellJob } from './cell.js';
+import { runCell, type CellConfig, type CellJob, type CellResult } from './cell.js';
 import type { MnistData } from './mnist.js';
 
 export interface WorkerInit {
@@ -12,7 +12,7 @@ export interface WorkerInit {
 /** Messages from a worker to the pool. */
 export type WorkerMessage =
   | { type: 'epoch'; id: number; epoch: number }
-  | { type: 'result'; id: number; result: ReturnType<typeof runCell> }
+  | { type: 'result'; id: number; result: CellResult }
   | { type: 'error'; id: number; message: string };
 
 const port = parentPort;

@@ -16,6 +16,7 @@ export default {
     app.component('ConformanceTable', defineAsyncComponent(() => import('./components/ConformanceTable.vue')));
     app.component('ExperimentFigures', defineAsyncComponent(() => import('./components/ExperimentFigures.vue')));
     app.component('ExperimentResults', defineAsyncComponent(() => import('./components/ExperimentResults.vue')));
+    app.component('Playground', defineAsyncComponent(() => import('./components/Playground.vue')));
     app.component('TfjsWebglDemo', defineAsyncComponent(() => import('./components/TfjsWebglDemo.vue')));
     // Trains in the reader's browser (onnxruntime-web), loaded when its page is.
     app.component('OrtFineTune', defineAsyncComponent(() => import('./components/OrtFineTune.vue')));
