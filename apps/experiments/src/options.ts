@@ -51,7 +51,7 @@ function numberList(what: string, check: (n: number) => boolean, rule: string) {
     const parts = value.split(',').map((s) => s.trim());
     if (parts.some((p) => p === '')) throw new InvalidArgumentError(`expected a comma-separated list of ${what}, with no empty entries.`);
     const numbers = parts.map(Number);
-    const bad = parts.find((p, i) => !Number.isFinite(numbers[i]!) || !check(numbers[i]!));
+    const bad = parts.find((_p, i) => !Number.isFinite(numbers[i]!) || !check(numbers[i]!));
     if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not ${rule}.`);
     if (new Set(numbers).size !== numbers.length) throw new InvalidArgumentError('the list repeats a value.');
     return [...numbers].sort((a, b) => a - b);

@@ -156,7 +156,7 @@ describe('best cells, gaps and comparisons', () => {
   });
 
   it('averages seeds and reports their spread per cell', () => {
-    const cells = summarizeCells(grid('adamw', (i, j, seed) => 0.1 + 0.01 * i + (seed === 1 ? 0.01 : -0.01), [1, 2]));
+    const cells = summarizeCells(grid('adamw', (i, _j, seed) => 0.1 + 0.01 * i + (seed === 1 ? 0.01 : -0.01), [1, 2]));
     const first = cells.find((c) => c.lr === 1e-3 && c.weightDecayNorm === 1 / 64)!;
     expect(first).toMatchObject({ seeds: 2 });
     expect(first.testError).toBeCloseTo(0.1, 12);
