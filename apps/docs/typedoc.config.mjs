@@ -19,7 +19,9 @@ const missing = PUBLIC_PACKAGES.filter((name) => !present.includes(name));
 if (missing.length > 0) {
   const list = missing.map((name) => `packages/${name}/src/index.ts`).join(', ');
   if (!draft) {
-    throw new Error(`API reference: missing ${list}. Every public package must be documented (ADAMW_DOCS_DRAFT=1 skips absent ones while they are being written).`);
+    throw new Error(
+      `API reference: missing ${list}. Every public package must be documented (ADAMW_DOCS_DRAFT=1 skips absent ones while they are being written).`,
+    );
   }
   console.warn(`API reference (draft): leaving out ${list}`);
 }

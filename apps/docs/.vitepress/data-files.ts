@@ -51,9 +51,7 @@ export function missingDataFiles(dir: string = DATA_DIR): { file: string; comman
   const missing: { file: string; command: string }[] = [];
   for (const r of DATA_REQUIREMENTS) {
     const path = join(dir, r.file);
-    const ok = r.pattern
-      ? existsSync(path) && readdirSync(path).some((name) => r.pattern!.test(name))
-      : existsSync(path);
+    const ok = r.pattern ? existsSync(path) && readdirSync(path).some((name) => r.pattern!.test(name)) : existsSync(path);
     if (!ok) missing.push({ file: describeRequirement(r), command: r.command });
   }
   return missing;

@@ -224,7 +224,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const adapters = listTrajectoryAdapters();
   const missing = missingAdapterPackages(adapters);
   if (missing.length > 0 && !values['allow-missing']) {
-    console.error(`conformance-table: no adapter for ${missing.join(', ')} in packages/conformance/src/adapters (present: ${adapters.join(', ') || 'none'}); --allow-missing writes the table without them`);
+    console.error(
+      `conformance-table: no adapter for ${missing.join(', ')} in packages/conformance/src/adapters (present: ${adapters.join(', ') || 'none'}); --allow-missing writes the table without them`,
+    );
     return 1;
   }
   const checks = await collectChecks(listFixtures(), adapters, (line) => console.log(line));

@@ -44,7 +44,7 @@ export const CONVENTION_RECIPES: readonly ConventionRecipe[] = [
     options: {},
     notes:
       'The defaults. With an LR scheduler pass its factor as scheduleMultiplier each step. ' +
-      'torch.optim.Adam(weight_decay=λ) is decay: \'l2\'. Float32 results match torch bit for bit (see the conformance table).',
+      "torch.optim.Adam(weight_decay=λ) is decay: 'l2'. Float32 results match torch bit for bit (see the conformance table).",
   },
   {
     id: 'optax',
@@ -71,7 +71,7 @@ export const CONVENTION_RECIPES: readonly ConventionRecipe[] = [
     defaults: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, weightDecay: 0.004 },
     options: { convention: 'keras', eps: 1e-7, weightDecay: 0.004 },
     notes:
-      'exclude_from_weight_decay is a noDecayRule with the same names. ε-hat equals torch\'s ε divided by √(1−β₂ᵗ), so the two differ most in the first steps.',
+      "exclude_from_weight_decay is a noDecayRule with the same names. ε-hat equals torch's ε divided by √(1−β₂ᵗ), so the two differ most in the first steps.",
   },
   {
     id: 'huggingface',
@@ -84,7 +84,7 @@ export const CONVENTION_RECIPES: readonly ConventionRecipe[] = [
     defaults: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-6, weightDecay: 0 },
     options: { convention: 'huggingface', eps: 1e-6, weightDecay: 0 },
     notes:
-      'correct_bias=False is biasCorrection: false. ONNX Runtime\'s onnxblock AdamW builds this mode (adam_mode=1) with the same defaults; ' +
+      "correct_bias=False is biasCorrection: false. ONNX Runtime's onnxblock AdamW builds this mode (adam_mode=1) with the same defaults; " +
       'its adam_mode=0 is the torch convention.',
   },
   {
@@ -98,7 +98,7 @@ export const CONVENTION_RECIPES: readonly ConventionRecipe[] = [
     defaults: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, weightDecay: 1e-4 },
     options: { convention: 'keras', decayScale: 'schedule', scheduleMultiplier: 1, eps: 1e-7, weightDecay: 1e-4 },
     notes:
-      'weight_decay is required there; 1e-4 stands in for it. With decayScale: \'schedule\' the decay is η·λ, so η = 1 gives TFA\'s absolute decay. ' +
+      "weight_decay is required there; 1e-4 stands in for it. With decayScale: 'schedule' the decay is η·λ, so η = 1 gives TFA's absolute decay. " +
       'When both lr and weight_decay follow the same schedule s(t), pass s(t) as scheduleMultiplier; when they follow different ones, pass the current weight_decay as weightDecay each step.',
   },
   {
@@ -113,7 +113,7 @@ export const CONVENTION_RECIPES: readonly ConventionRecipe[] = [
     options: { decayScale: 'schedule', weightDecay: 1e-2 },
     notes:
       'Pass ηₜ as scheduleMultiplier each step (cosineWarmRestarts gives AdamWR) and λ from normalizedWeightDecay. ' +
-      'λ has no default in the paper; 1e-2 stands in for it. The authors\' Lua code uses ε-hat: add convention: \'keras\' to match it.',
+      "λ has no default in the paper; 1e-2 stands in for it. The authors' Lua code uses ε-hat: add convention: 'keras' to match it.",
   },
 ];
 

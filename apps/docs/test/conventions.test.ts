@@ -100,7 +100,11 @@ describe('the conventions table', () => {
         if (other.id === recipe.id) continue;
         const mixed = { ...other, defaults: recipe.defaults, options: recipe.options };
         const amsgrad = AMSGRAD.has(recipe.id) && AMSGRAD.has(other.id);
-        const { reference, core } = trajectories(mixed, FRAMEWORK_RULES[other.id as keyof typeof FRAMEWORK_RULES], { amsgrad, scheduled: true, weightDecay: largeDecay(recipe) });
+        const { reference, core } = trajectories(mixed, FRAMEWORK_RULES[other.id as keyof typeof FRAMEWORK_RULES], {
+          amsgrad,
+          scheduled: true,
+          weightDecay: largeDecay(recipe),
+        });
         expect(maxRelDiff(core, reference), `${recipe.id} options against the ${other.id} rule`).toBeGreaterThan(1e-9);
       }
     }

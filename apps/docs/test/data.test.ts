@@ -22,7 +22,14 @@ describe('tables from JSON', () => {
       { name: 'b', hz: 2.5, extra: 'x' },
     ]);
     expect(tables).toEqual([
-      { title: '', columns: ['name', 'hz', 'ok', 'extra'], rows: [['a', 10, true, null], ['b', 2.5, null, 'x']] },
+      {
+        title: '',
+        columns: ['name', 'hz', 'ok', 'extra'],
+        rows: [
+          ['a', 10, true, null],
+          ['b', 2.5, null, 'x'],
+        ],
+      },
     ]);
   });
 
@@ -122,31 +129,35 @@ describe('the conformance table', () => {
   });
 
   const file = join(DATA_DIR, 'conformance.json');
-  it('the committed table is what the runner measures now', async () => {
-    expect(existsSync(file), `${file} is missing: run pnpm --filter @adamw/docs run conformance-table`).toBe(true);
-    const table = JSON.parse(readFileSync(file, 'utf8')) as ConformanceTable;
-    expect(table.format).toBe(CONFORMANCE_FORMAT);
-    const stale = `${file} is out of date: run pnpm --filter @adamw/docs run conformance-table`;
-    const fresh = await collectChecks(listFixtures(), listTrajectoryAdapters());
-    const key = (c: ConformanceCheck) => `${c.fixture} × ${c.adapter}`;
-    expect(table.checks.map(key).sort(), stale).toEqual(fresh.map(key).sort());
-    const committed = new Map(table.checks.map((c) => [key(c), c]));
-    for (const c of fresh) {
-      const old = committed.get(key(c))!;
-      expect(old.pass, `${stale} (${key(c)})`).toBe(c.pass);
-      // Same numbers up to what another machine's thread count or libm may change.
-      for (const field of ['loss', 'params', 'state'] as const) {
-        const [a, b] = [old[field], c[field]];
-        if (a === null || b === null || Math.max(a, b) < 1e-12) {
-          expect(a === null, `${stale} (${key(c)} ${field})`).toBe(b === null);
-          continue;
+  it(
+    'the committed table is what the runner measures now',
+    async () => {
+      expect(existsSync(file), `${file} is missing: run pnpm --filter @adamw/docs run conformance-table`).toBe(true);
+      const table = JSON.parse(readFileSync(file, 'utf8')) as ConformanceTable;
+      expect(table.format).toBe(CONFORMANCE_FORMAT);
+      const stale = `${file} is out of date: run pnpm --filter @adamw/docs run conformance-table`;
+      const fresh = await collectChecks(listFixtures(), listTrajectoryAdapters());
+      const key = (c: ConformanceCheck) => `${c.fixture} × ${c.adapter}`;
+      expect(table.checks.map(key).sort(), stale).toEqual(fresh.map(key).sort());
+      const committed = new Map(table.checks.map((c) => [key(c), c]));
+      for (const c of fresh) {
+        const old = committed.get(key(c))!;
+        expect(old.pass, `${stale} (${key(c)})`).toBe(c.pass);
+        // Same numbers up to what another machine's thread count or libm may change.
+        for (const field of ['loss', 'params', 'state'] as const) {
+          const [a, b] = [old[field], c[field]];
+          if (a === null || b === null || Math.max(a, b) < 1e-12) {
+            expect(a === null, `${stale} (${key(c)} ${field})`).toBe(b === null);
+            continue;
+          }
+          expect(Math.max(a, b) / Math.max(Math.min(a, b), 1e-300), `${stale} (${key(c)} ${field}: ${a} vs ${b})`).toBeLessThan(10);
         }
-        expect(Math.max(a, b) / Math.max(Math.min(a, b), 1e-300), `${stale} (${key(c)} ${field}: ${a} vs ${b})`).toBeLessThan(10);
       }
-    }
-    expect(summarize(fresh).map((r) => `${r.adapter}/${r.dtype}`)).toEqual(table.rows.map((r) => `${r.adapter}/${r.dtype}`));
-    // Every adapter on every fixture, the tfjs-webgl, tfjs-webgpu, onnxruntime-web and
-    // onnxruntime-web-webgpu ones in Chromium (one page per fixture, WebGL and WebGPU on SwiftShader):
-    // about twenty minutes on a busy two-core machine.
-  }, 60 * 60_000);
+      expect(summarize(fresh).map((r) => `${r.adapter}/${r.dtype}`)).toEqual(table.rows.map((r) => `${r.adapter}/${r.dtype}`));
+      // Every adapter on every fixture, the tfjs-webgl, tfjs-webgpu, onnxruntime-web and
+      // onnxruntime-web-webgpu ones in Chromium (one page per fixture, WebGL and WebGPU on SwiftShader):
+      // about twenty minutes on a busy two-core machine.
+    },
+    60 * 60_000,
+  );
 });

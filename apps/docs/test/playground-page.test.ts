@@ -18,13 +18,17 @@ let page: Page;
 const errors: string[] = [];
 
 const attr = (name: string) => page.locator('.adamw-playground').getAttribute(name);
-const canvas = (chart: string) => page.evaluate((c) => (document.querySelector(`[data-chart="${c}"] canvas`) as HTMLCanvasElement | null)?.toDataURL() ?? '', chart);
+const canvas = (chart: string) =>
+  page.evaluate((c) => (document.querySelector(`[data-chart="${c}"] canvas`) as HTMLCanvasElement | null)?.toDataURL() ?? '', chart);
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the playground test drives Debian's Chromium; it never downloads a browser`);
   await ensureBuilt();
   site = await serveStatic(DIST);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
   page = await browser.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);

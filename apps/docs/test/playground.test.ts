@@ -11,7 +11,18 @@ import { REPO } from './build';
 // is driven in Chromium by playground-page.test.ts.
 
 const digits = decodeDigits(new Uint8Array(readFileSync(join(REPO, 'docs', 'public', 'playground', 'digits-14x14.bin'))));
-const settings: RunSettings = { lr: 3e-3, weightDecay: 1e-2, decayForm: 'paper', schedule: 'cosine', epochs: 5, hidden: 16, batchSize: 64, train: 600, test: 200, seed: 1 };
+const settings: RunSettings = {
+  lr: 3e-3,
+  weightDecay: 1e-2,
+  decayForm: 'paper',
+  schedule: 'cosine',
+  epochs: 5,
+  hidden: 16,
+  batchSize: 64,
+  train: 600,
+  test: 200,
+  seed: 1,
+};
 const nothing = () => Promise.resolve();
 
 describe('the shipped digits', () => {
@@ -38,7 +49,13 @@ describe('the shipped digits', () => {
 describe('side by side', () => {
   it('trains both optimizers from the same weights and reports losses, test errors and unit norms', async () => {
     const snapshots: Snapshot[][] = [];
-    const finished = await compare(digits, settings, (s) => void snapshots.push(s), () => false, nothing);
+    const finished = await compare(
+      digits,
+      settings,
+      (s) => void snapshots.push(s),
+      () => false,
+      nothing,
+    );
     expect(finished).toBe(true);
     const total = 5 * Math.ceil(600 / 64);
     // One snapshot before training, then one per chunk of updates.
@@ -59,35 +76,75 @@ describe('side by side', () => {
     }
     // Weight decay shrinks the weights: AdamW's final norm is below that of the same run without decay.
     const undecayed: Snapshot[][] = [];
-    await compare(digits, { ...settings, weightDecay: 0 }, (s) => void undecayed.push(s), () => false, nothing);
+    await compare(
+      digits,
+      { ...settings, weightDecay: 0 },
+      (s) => void undecayed.push(s),
+      () => false,
+      nothing,
+    );
     const norm = (s: Snapshot) => Math.hypot(...s.unitNorms);
     expect(norm(last[1]!)).toBeLessThan(norm(undecayed[undecayed.length - 1]![1]!));
     // Without decay the two optimizers are one algorithm: the same losses, step for step.
-    const lossesOf = (o: string) => undecayed.flat().filter((s) => s.optimizer === o).flatMap((s) => s.losses);
+    const lossesOf = (o: string) =>
+      undecayed
+        .flat()
+        .filter((s) => s.optimizer === o)
+        .flatMap((s) => s.losses);
     expect(lossesOf('adamw')).toEqual(lossesOf('adam-l2'));
   });
 
   it('stops between chunks when asked', async () => {
     let chunks = 0;
-    const finished = await compare(digits, { ...settings, epochs: 20 }, () => void chunks++, () => chunks >= 3, nothing);
+    const finished = await compare(
+      digits,
+      { ...settings, epochs: 20 },
+      () => void chunks++,
+      () => chunks >= 3,
+      nothing,
+    );
     expect(finished).toBe(false);
     expect(chunks).toBe(3);
   });
 
   it('refuses settings it cannot train', async () => {
-    await expect(compare(digits, { ...settings, train: 5000 }, () => undefined, () => false, nothing)).rejects.toThrow(/more than the 2000 shipped/);
-    await expect(compare(digits, { ...settings, lr: -1 }, () => undefined, () => false, nothing)).rejects.toThrow(/lr must be a positive number/);
+    await expect(
+      compare(
+        digits,
+        { ...settings, train: 5000 },
+        () => undefined,
+        () => false,
+        nothing,
+      ),
+    ).rejects.toThrow(/more than the 2000 shipped/);
+    await expect(
+      compare(
+        digits,
+        { ...settings, lr: -1 },
+        () => undefined,
+        () => false,
+        nothing,
+      ),
+    ).rejects.toThrow(/lr must be a positive number/);
   });
 });
 
 describe('the coarse grid', () => {
   it('sends one cell per optimizer × α × λ', async () => {
     const cells: GridCell[] = [];
-    const finished = await grid(digits, { ...settings, epochs: 1 }, [1e-3, 1e-2], [1e-4, 1e-1], (c, done, total) => {
-      cells.push(c);
-      expect(done).toBe(cells.length);
-      expect(total).toBe(8);
-    }, () => false, nothing);
+    const finished = await grid(
+      digits,
+      { ...settings, epochs: 1 },
+      [1e-3, 1e-2],
+      [1e-4, 1e-1],
+      (c, done, total) => {
+        cells.push(c);
+        expect(done).toBe(cells.length);
+        expect(total).toBe(8);
+      },
+      () => false,
+      nothing,
+    );
     expect(finished).toBe(true);
     expect(cells.map((c) => `${c.optimizer} ${c.lr} ${c.weightDecay}`).sort()).toEqual(
       ['adam-l2', 'adamw'].flatMap((o) => [1e-3, 1e-2].flatMap((lr) => [1e-4, 1e-1].map((wd) => `${o} ${lr} ${wd}`))).sort(),

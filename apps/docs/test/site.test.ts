@@ -154,7 +154,9 @@ describe('the built site', () => {
   });
 
   it('has no dead internal link', () => {
-    const dead = [...visits.values()].filter((v) => v.status !== 200).map((v) => `${v.path} (${v.status}) linked from ${[...(linksTo.get(v.path)?.from ?? [])].join(', ')}`);
+    const dead = [...visits.values()]
+      .filter((v) => v.status !== 200)
+      .map((v) => `${v.path} (${v.status}) linked from ${[...(linksTo.get(v.path)?.from ?? [])].join(', ')}`);
     expect(dead).toEqual([]);
   });
 
@@ -232,7 +234,11 @@ describe('pages', () => {
     expect(await page.locator('.adamw-missing').count()).toBe(0);
     // One conformance row per adapter and dtype, at least the four packages.
     const adapters = await page.locator('.adamw-conformance tbody tr td:first-child').allTextContents();
-    for (const name of PACKAGES) expect(adapters.some((a) => a.startsWith(name)), `conformance row for ${name}`).toBe(true);
+    for (const name of PACKAGES)
+      expect(
+        adapters.some((a) => a.startsWith(name)),
+        `conformance row for ${name}`,
+      ).toBe(true);
     // The experiment's summary (Adam with L2 and AdamW at least) and a table per package's benchmarks.
     expect(await page.locator('.adamw-experiment tbody tr').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('.adamw-json-table').count()).toBeGreaterThanOrEqual(PACKAGES.length);
@@ -258,42 +264,46 @@ describe('pages', () => {
     for (const name of PACKAGES) expect(await page.locator(`a[href$="packages/${name}/CHANGELOG.md"]`).count(), name).toBe(1);
   });
 
-  it('the onnxruntime guide fine-tunes a model in the page with onnxruntime-web, when asked', async () => {
-    const errors: string[] = [];
-    const onConsole = (m: { type(): string; text(): string }) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    };
-    const onPageError = (e: Error) => errors.push(`exception: ${e.message}`);
-    const wasm: { url: string; status: number; type: string | undefined }[] = [];
-    const onResponse = (r: { url(): string; status(): number; headers(): Record<string, string> }) => {
-      if (r.url().endsWith('.wasm')) wasm.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] });
-    };
-    page.on('console', onConsole);
-    page.on('pageerror', onPageError);
-    page.on('response', onResponse);
-    try {
-      await page.goto(`${site.url}/guide/onnxruntime`, { waitUntil: 'networkidle' });
-      const widget = page.locator('.adamw-ort-fine-tune');
-      // Nothing of ONNX Runtime is fetched until the button is pressed.
-      expect(wasm).toEqual([]);
-      await widget.locator('button').click();
-      await page.locator('.adamw-ort-fine-tune:is([data-state="done"], [data-state="failed"])').waitFor({ timeout: 8 * 60_000 });
-      const output = (await widget.locator('pre').textContent()) ?? '';
-      console.log(`fine-tuned in Chromium:\n${output}`);
-      expect(await widget.getAttribute('data-state'), output).toBe('done');
-      expect(output).toMatch(/hidden layers unchanged: true/);
-      expect(Number(/new task: accuracy (\S+)/.exec(output)?.[1])).toBeGreaterThan(0.9);
-      // ORT's binary, served by the site itself (copied there by the build).
-      expect(wasm).toHaveLength(1);
-      expect(wasm[0]).toMatchObject({ status: 200, type: 'application/wasm' });
-      expect(new URL(wasm[0]!.url).origin).toBe(site.url);
-      expect(errors).toEqual([]);
-    } finally {
-      page.off('console', onConsole);
-      page.off('pageerror', onPageError);
-      page.off('response', onResponse);
-    }
-  }, 10 * 60_000);
+  it(
+    'the onnxruntime guide fine-tunes a model in the page with onnxruntime-web, when asked',
+    async () => {
+      const errors: string[] = [];
+      const onConsole = (m: { type(): string; text(): string }) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      };
+      const onPageError = (e: Error) => errors.push(`exception: ${e.message}`);
+      const wasm: { url: string; status: number; type: string | undefined }[] = [];
+      const onResponse = (r: { url(): string; status(): number; headers(): Record<string, string> }) => {
+        if (r.url().endsWith('.wasm')) wasm.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] });
+      };
+      page.on('console', onConsole);
+      page.on('pageerror', onPageError);
+      page.on('response', onResponse);
+      try {
+        await page.goto(`${site.url}/guide/onnxruntime`, { waitUntil: 'networkidle' });
+        const widget = page.locator('.adamw-ort-fine-tune');
+        // Nothing of ONNX Runtime is fetched until the button is pressed.
+        expect(wasm).toEqual([]);
+        await widget.locator('button').click();
+        await page.locator('.adamw-ort-fine-tune:is([data-state="done"], [data-state="failed"])').waitFor({ timeout: 8 * 60_000 });
+        const output = (await widget.locator('pre').textContent()) ?? '';
+        console.log(`fine-tuned in Chromium:\n${output}`);
+        expect(await widget.getAttribute('data-state'), output).toBe('done');
+        expect(output).toMatch(/hidden layers unchanged: true/);
+        expect(Number(/new task: accuracy (\S+)/.exec(output)?.[1])).toBeGreaterThan(0.9);
+        // ORT's binary, served by the site itself (copied there by the build).
+        expect(wasm).toHaveLength(1);
+        expect(wasm[0]).toMatchObject({ status: 200, type: 'application/wasm' });
+        expect(new URL(wasm[0]!.url).origin).toBe(site.url);
+        expect(errors).toEqual([]);
+      } finally {
+        page.off('console', onConsole);
+        page.off('pageerror', onPageError);
+        page.off('response', onResponse);
+      }
+    },
+    10 * 60_000,
+  );
 
   it('the tfjs guide trains a model on WebGL in the page', async () => {
     const gl = await launchChromium({ graphics: 'webgl' });

@@ -70,9 +70,7 @@ export interface Analysis {
 }
 
 function separabilityOf(s: OptimizerSummary): Omit<Separability, 'bySeed'> {
-  const rows = s.bestDecayPerLr
-    .filter((c) => s.goodLrs.includes(c.lr))
-    .map((c) => ({ lr: c.lr, weightDecayNorm: c.weightDecayNorm, testError: c.testError }));
+  const rows = s.bestDecayPerLr.filter((c) => s.goodLrs.includes(c.lr)).map((c) => ({ lr: c.lr, weightDecayNorm: c.weightDecayNorm, testError: c.testError }));
   const fit = fitLine(rows.map((r) => ({ x: Math.log10(r.lr), y: Math.log10(r.weightDecayNorm) })));
   const edges = [s.decays[0], s.decays[s.decays.length - 1]];
   return {

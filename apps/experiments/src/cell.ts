@@ -61,9 +61,7 @@ export const SGD_MOMENTUM = 0.9;
 export function optimizerSpec(name: OptimizerName, lr: number, weightDecay: number): OptimizerSpec {
   const info = OPTIMIZERS[name];
   if (info.family === 'adam') {
-    return info.decay === 'l2'
-      ? { kind: 'adam', options: { lr, weightDecay } }
-      : { kind: 'adamw', options: { lr, weightDecay, decayScale: info.decayScale! } };
+    return info.decay === 'l2' ? { kind: 'adam', options: { lr, weightDecay } } : { kind: 'adamw', options: { lr, weightDecay, decayScale: info.decayScale! } };
   }
   return info.decay === 'l2'
     ? { kind: 'sgd', options: { lr, weightDecay, momentum: SGD_MOMENTUM } }

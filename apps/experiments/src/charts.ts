@@ -79,8 +79,18 @@ export function heatmapSpec(
   }));
   const xDomain = [Math.min(...values.map((v) => v.lr0)), Math.max(...values.map((v) => v.lr1))];
   const yDomain = [Math.min(...values.map((v) => v.wd0)), Math.max(...values.map((v) => v.wd1))];
-  const x = { field: 'lr0', type: 'quantitative' as const, scale: { type: 'log' as const, domain: xDomain, nice: false }, axis: { title: 'learning rate α', values: summary.lrs, labelExpr: tickLabels(summary.lrs), labelAngle: -45 } };
-  const y = { field: 'wd0', type: 'quantitative' as const, scale: { type: 'log' as const, domain: yDomain, nice: false }, axis: { title: 'normalized weight decay λ_norm', values: summary.decays, labelExpr: tickLabels(summary.decays) } };
+  const x = {
+    field: 'lr0',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, domain: xDomain, nice: false },
+    axis: { title: 'learning rate α', values: summary.lrs, labelExpr: tickLabels(summary.lrs), labelAngle: -45 },
+  };
+  const y = {
+    field: 'wd0',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, domain: yDomain, nice: false },
+    axis: { title: 'normalized weight decay λ_norm', values: summary.decays, labelExpr: tickLabels(summary.decays) },
+  };
   const threshold = (domain[0] + (domain[1] - domain[0]) * 0.45) * 100;
   const layers: unknown[] = [
     {
@@ -90,7 +100,12 @@ export function heatmapSpec(
         x2: { field: 'lr1' },
         y,
         y2: { field: 'wd1' },
-        color: { field: 'error', type: 'quantitative', title: 'test error %', scale: { scheme: 'viridis', reverse: true, domain: domain.map((d) => d * 100), clamp: true } },
+        color: {
+          field: 'error',
+          type: 'quantitative',
+          title: 'test error %',
+          scale: { scheme: 'viridis', reverse: true, domain: domain.map((d) => d * 100), clamp: true },
+        },
       },
     },
     {
@@ -167,7 +182,12 @@ function bestCurves(summaries: readonly OptimizerSummary[], runs: readonly CellR
  * error, training loss and test loss per epoch.
  */
 export function curvesSpec(summaries: readonly OptimizerSummary[], runs: readonly CellResult[], schedule?: ScheduleConfig): TopLevelSpec {
-  const color = { field: 'optimizer', type: 'nominal' as const, title: 'best cell of', legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400 } };
+  const color = {
+    field: 'optimizer',
+    type: 'nominal' as const,
+    title: 'best cell of',
+    legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400 },
+  };
   const xAxis = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { nice: false }, axis: { format: 'd', tickMinStep: 1 } };
   const panel = (field: string, title: string, log: boolean) => ({
     width: 260,
@@ -199,18 +219,27 @@ export function separabilitySpec(analysis: Analysis, optimizers: readonly Optimi
     for (const r of s.rows) points.push({ family, optimizer: name, lr: r.lr, weightDecayNorm: r.weightDecayNorm });
     if (s.slope !== null && s.rows.length >= 2) {
       const lrs = s.rows.map((r) => r.lr);
-      for (const lr of [Math.min(...lrs), Math.max(...lrs)]) lines.push({ family, optimizer: name, lr, weightDecayNorm: 10 ** (s.intercept! + s.slope * Math.log10(lr)) });
+      for (const lr of [Math.min(...lrs), Math.max(...lrs)])
+        lines.push({ family, optimizer: name, lr, weightDecayNorm: 10 ** (s.intercept! + s.slope * Math.log10(lr)) });
     }
   }
   const enc = {
     x: { field: 'lr', type: 'quantitative' as const, title: 'learning rate α (log)', scale: { type: 'log' as const } },
     y: { field: 'weightDecayNorm', type: 'quantitative' as const, title: 'best λ_norm at α (log)', scale: { type: 'log' as const } },
-    color: { field: 'optimizer', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400 } },
+    color: {
+      field: 'optimizer',
+      type: 'nominal' as const,
+      title: null,
+      legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 400 },
+    },
   };
   const families = [...new Set(points.map((p) => p.family))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Best weight decay at each learning rate of the good region', subtitle: 'slope ≈ 0: λ and α tune separately; slope ≈ −1: λ must follow 1/α' },
+    title: {
+      text: 'Best weight decay at each learning rate of the good region',
+      subtitle: 'slope ≈ 0: λ and α tune separately; slope ≈ −1: λ must follow 1/α',
+    },
     hconcat: families.map((family) => ({
       title: family,
       width: 260,

@@ -37,7 +37,12 @@ function separabilityClaim(coupled: OptimizerName, decoupled: OptimizerName, a: 
   if (c === undefined || d === undefined) return undefined;
   const claim = `For ${family}, decoupled weight decay makes the best λ independent of the learning rate (slope ≈ 0), while with L2 the best λ moves against α (slope ≈ −1).`;
   const evidence = `${slopeText(decoupled, d)}; ${slopeText(coupled, c)}. Flat means a slope from −${FLAT_SLOPE} to +${FLAT_SLOPE}, diagonal a slope of −${Math.abs(DIAGONAL_SLOPE)} or less.`;
-  if (!usable(c) || !usable(d)) return { claim, verdict: 'inconclusive', evidence: `${evidence} A verdict needs ${MIN_ROWS} or more learning rates in the good region, most with the best λ inside the grid.` };
+  if (!usable(c) || !usable(d))
+    return {
+      claim,
+      verdict: 'inconclusive',
+      evidence: `${evidence} A verdict needs ${MIN_ROWS} or more learning rates in the good region, most with the best λ inside the grid.`,
+    };
   const flat = Math.abs(d.slope) <= FLAT_SLOPE;
   const diagonal = c.slope <= DIAGONAL_SLOPE;
   const verdict = flat && diagonal ? 'reproduced' : flat || diagonal ? 'partly reproduced' : 'not reproduced';
@@ -72,7 +77,11 @@ function generalizationClaim(a: Analysis): Claim | undefined {
     `Generalization gap (test − training error) at the best cells: AdamW ${points(w.gap)}, Adam with L2 ${points(l2.gap)}.`;
   const s = sign(c);
   if (s === undefined) return { claim, verdict: 'inconclusive', evidence: `${evidence} An interval needs two or more seeds.` };
-  return { claim, verdict: s === -1 ? 'reproduced' : 'not reproduced', evidence: s === 0 ? `${evidence} The interval holds 0: no difference is measurable at this size.` : evidence };
+  return {
+    claim,
+    verdict: s === -1 ? 'reproduced' : 'not reproduced',
+    evidence: s === 0 ? `${evidence} The interval holds 0: no difference is measurable at this size.` : evidence,
+  };
 }
 
 function sgdGapClaim(a: Analysis): Claim | undefined {
@@ -86,7 +95,11 @@ function sgdGapClaim(a: Analysis): Claim | undefined {
   const w = sign(wVsSgd);
   if (l2 === undefined || w === undefined) return { claim, verdict: 'inconclusive', evidence: `${evidence} An interval needs two or more seeds.` };
   if (l2 !== 1) {
-    return { claim, verdict: 'not reproduced', evidence: `${evidence} Adam with L2 is not measurably worse than SGD here, so there is no gap for AdamW to close.` };
+    return {
+      claim,
+      verdict: 'not reproduced',
+      evidence: `${evidence} Adam with L2 is not measurably worse than SGD here, so there is no gap for AdamW to close.`,
+    };
   }
   return { claim, verdict: w === 1 ? 'not reproduced' : 'reproduced', evidence };
 }

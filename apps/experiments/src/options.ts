@@ -95,24 +95,37 @@ function program(): Command {
     .description(
       'Reruns Figure 2 of Loshchilov & Hutter, "Decoupled Weight Decay Regularization": grids of learning rate × normalized weight decay for ' +
         'Adam with L2 and AdamW, SGD with L2 and SGDW (momentum 0.9), training an MLP on real MNIST digits, with test-error heatmaps, ' +
-        'a separability analysis, learning curves and a report of which of the paper\'s claims the run reproduces.',
+        "a separability analysis, learning curves and a report of which of the paper's claims the run reproduces.",
     )
-    .option('--full', `the run for published results: ${FULL.train.toLocaleString('en-US')} training digits, ${FULL.epochs} epochs, ${FULL.seeds.length} seeds, a finer grid`)
+    .option(
+      '--full',
+      `the run for published results: ${FULL.train.toLocaleString('en-US')} training digits, ${FULL.epochs} epochs, ${FULL.seeds.length} seeds, a finer grid`,
+    )
     .addOption(new Option('--family <list>', 'rows of Figure 2 to run: adam, sgd, or both').argParser(choiceList('a family', ['adam', 'sgd'] as const)))
     .addOption(
-      new Option('--decay-form <form>', "decoupled decay in the paper's form (η_t·λ), torch's (α·η_t·λ), or both side by side").choices(['paper', 'torch', 'both']),
+      new Option('--decay-form <form>', "decoupled decay in the paper's form (η_t·λ), torch's (α·η_t·λ), or both side by side").choices([
+        'paper',
+        'torch',
+        'both',
+      ]),
     )
     .option('--lr <values>', 'learning rates α of every optimizer, comma-separated', positiveList('learning rates'))
     .option('--adam-lr <values>', 'learning rates α of the Adam optimizers', positiveList('learning rates'))
     .option('--sgd-lr <values>', 'learning rates α of the SGD optimizers', positiveList('learning rates'))
-    .option('--weight-decay-norm <values>', 'normalized weight decays λ_norm of every optimizer, comma-separated, > 0 (log axes)', positiveList('weight decays'))
+    .option(
+      '--weight-decay-norm <values>',
+      'normalized weight decays λ_norm of every optimizer, comma-separated, > 0 (log axes)',
+      positiveList('weight decays'),
+    )
     .option('--weight-decay <values>', 'weight decays λ as the optimizer takes them, converted to λ_norm = λ/√(b/(B·T))', positiveList('weight decays'))
     .option('--epochs <n>', 'epochs per run', integer(1, MAX_EPOCHS))
     .option('--restarts [period]', 'cosine annealing with warm restarts (AdamWR, SGDWR): periods of period, 2·period, 4·period… epochs', integer(1, MAX_EPOCHS))
     .option('--seeds <values>', 'seeds, comma-separated (one run per seed and cell)', seedList)
     .option('--train <n>', 'training digits', integer(1, MNIST_DIGITS))
     .option('--test <n>', 'test digits', integer(1, MNIST_DIGITS))
-    .option('--hidden <widths>', 'hidden layer widths, comma-separated', (v: string) => numberList('widths', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1')(v))
+    .option('--hidden <widths>', 'hidden layer widths, comma-separated', (v: string) =>
+      numberList('widths', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1')(v),
+    )
     .option('--batch-size <n>', 'rows per mini-batch', integer(1, MNIST_DIGITS))
     .addOption(new Option('--workers <n>', 'worker threads').argParser(integer(1, MAX_WORKERS)).default(availableParallelism(), 'os.availableParallelism()'))
     .option('--out <dir>', 'output folder (default, at the repository root: out/adam-vs-adamw, or docs/data/adam-vs-adamw with --full)')
@@ -149,15 +162,14 @@ interface ParsedOptions {
  * throws it with code 0.
  */
 export function parseCli(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): ExperimentConfig {
-  const cmd = program()
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const cmd = program().exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   // An option given twice would silently keep only its last value.
   const seen = new Set<string>();
   for (const option of cmd.options) {
     const name = option.name();
     cmd.on(`option:${name}`, () => {
-      if (seen.has(name)) cmd.error(`error: option '${option.long}' is given more than once; give it once`, { exitCode: 2, code: 'adam-vs-adamw.repeatedOption' });
+      if (seen.has(name))
+        cmd.error(`error: option '${option.long}' is given more than once; give it once`, { exitCode: 2, code: 'adam-vs-adamw.repeatedOption' });
       seen.add(name);
     });
   }
@@ -188,9 +200,12 @@ export function parseCli(argv: readonly string[], io: { out: (s: string) => void
   const layers = [784, ...hidden, 10];
   const parameters = layers.slice(1).reduce((n, width, i) => n + width * (layers[i]! + 1), 0);
   if (parameters > MAX_PARAMETERS) {
-    refuse(`--hidden ${hidden.join(',')} makes an MLP of ${parameters.toLocaleString('en-US')} parameters; at most ${MAX_PARAMETERS.toLocaleString('en-US')} fit a worker thread`);
+    refuse(
+      `--hidden ${hidden.join(',')} makes an MLP of ${parameters.toLocaleString('en-US')} parameters; at most ${MAX_PARAMETERS.toLocaleString('en-US')} fit a worker thread`,
+    );
   }
-  const schedule: ScheduleConfig = o.restarts === undefined ? { kind: 'cosine' } : { kind: 'restarts', period: o.restarts === true ? preset.restartPeriod : o.restarts };
+  const schedule: ScheduleConfig =
+    o.restarts === undefined ? { kind: 'cosine' } : { kind: 'restarts', period: o.restarts === true ? preset.restartPeriod : o.restarts };
   if (schedule.kind === 'restarts' && schedule.period > epochs) refuse(`--restarts ${schedule.period} is longer than the run (${epochs} epochs)`);
   const periods = schedulePeriods(schedule, epochs);
   if (typeof periods === 'string') refuse(`${periods}; choose --epochs or --restarts so that the run ends at the end of a period`);

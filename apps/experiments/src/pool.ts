@@ -24,7 +24,14 @@ export interface PoolOutcome {
  * failure after stopping every worker, with the results so far attached as
  * `error.partial`.
  */
-export function runPool(jobs: readonly CellJob[], size: number, workerUrl: URL, init: WorkerInit, events: PoolEvents = {}, signal?: AbortSignal): Promise<PoolOutcome> {
+export function runPool(
+  jobs: readonly CellJob[],
+  size: number,
+  workerUrl: URL,
+  init: WorkerInit,
+  events: PoolEvents = {},
+  signal?: AbortSignal,
+): Promise<PoolOutcome> {
   const results: (CellResult | undefined)[] = new Array(jobs.length).fill(undefined);
   const byId = new Map(jobs.map((j) => [j.id, j]));
   let next = 0;

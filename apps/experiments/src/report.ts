@@ -53,7 +53,18 @@ function separabilityRows(results: ResultsFile): { header: string[]; rows: strin
 
 function bestRows(results: ResultsFile): { header: string[]; rows: string[][] } {
   return {
-    header: ['optimizer', 'best test error', '95% CI over seeds', 'α', 'λ_norm', 'λ', 'training error', 'gap (test − train)', 'weight norm', `cells ≤ ${GOOD_FACTOR}× best`],
+    header: [
+      'optimizer',
+      'best test error',
+      '95% CI over seeds',
+      'α',
+      'λ_norm',
+      'λ',
+      'training error',
+      'gap (test − train)',
+      'weight norm',
+      `cells ≤ ${GOOD_FACTOR}× best`,
+    ],
     rows: results.optimizers.flatMap((o) => {
       const b = results.analysis.best[o];
       const r = results.analysis.region[o];
@@ -108,7 +119,9 @@ export function gridNotes(summaries: readonly OptimizerSummary[], results: Resul
     );
     const base = s.smallestDecayAtBestLr;
     if (base !== s.best) {
-      out.push(`${name} at α ${sci(s.best.lr)}: from the smallest λ_norm of the grid (${sci(base.weightDecayNorm)}) to the best (${sci(s.best.weightDecayNorm)}) the test error goes from ${percent(base.testError)} to ${percent(s.best.testError)}.`);
+      out.push(
+        `${name} at α ${sci(s.best.lr)}: from the smallest λ_norm of the grid (${sci(base.weightDecayNorm)}) to the best (${sci(s.best.weightDecayNorm)}) the test error goes from ${percent(base.testError)} to ${percent(s.best.testError)}.`,
+      );
     } else {
       out.push(`${name}: the best cell has the smallest λ_norm of the grid: weight decay did not lower the error at its best α.`);
     }
@@ -130,7 +143,10 @@ function samplingNote(results: ResultsFile): string | undefined {
 
 function statusLine(results: ResultsFile): string[] {
   if (results.status === 'complete') return [];
-  return [`> **Partial results**: ${results.completedRuns} of ${results.plannedRuns} runs. The run stopped before the grid was done; figures below are of the runs that finished.`, ''];
+  return [
+    `> **Partial results**: ${results.completedRuns} of ${results.plannedRuns} runs. The run stopped before the grid was done; figures below are of the runs that finished.`,
+    '',
+  ];
 }
 
 /** The report as Markdown: setup, verdicts, tables, notes, charts. */

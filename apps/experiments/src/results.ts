@@ -65,7 +65,11 @@ export function resultsHeader(config: ExperimentConfig): Omit<ResultsFile, 'stat
 }
 
 /** A complete results file: the header, the runs, and the analysis computed from them. */
-export function withRuns(header: Omit<ResultsFile, 'status' | 'completedRuns' | 'runs' | 'analysis' | 'claims' | 'seconds'>, runs: CellResult[], seconds: number): ResultsFile {
+export function withRuns(
+  header: Omit<ResultsFile, 'status' | 'completedRuns' | 'runs' | 'analysis' | 'claims' | 'seconds'>,
+  runs: CellResult[],
+  seconds: number,
+): ResultsFile {
   const analysis = analyze(runs, header.optimizers);
   return {
     ...header,
@@ -99,8 +103,10 @@ export function checkResults(value: unknown, file: string): ResultsFile {
   if (value.format !== RESULTS_FORMAT) return fail(`its format is ${JSON.stringify(value.format)}, expected '${RESULTS_FORMAT}'`);
   if (value.status !== 'partial' && value.status !== 'complete') fail(`status is ${JSON.stringify(value.status)}`);
   for (const key of ['plannedRuns', 'completedRuns', 'epochs'] as const) if (!isCount(value[key])) fail(`${key} is not a count`);
-  if (!isObject(value.dataset) || !isCount(value.dataset.train) || !isCount(value.dataset.test) || typeof value.dataset.name !== 'string') fail('dataset is incomplete');
-  if (!isObject(value.model) || !Array.isArray(value.model.layers) || !value.model.layers.every(isCount) || !isCount(value.model.batchSize)) fail('model is incomplete');
+  if (!isObject(value.dataset) || !isCount(value.dataset.train) || !isCount(value.dataset.test) || typeof value.dataset.name !== 'string')
+    fail('dataset is incomplete');
+  if (!isObject(value.model) || !Array.isArray(value.model.layers) || !value.model.layers.every(isCount) || !isCount(value.model.batchSize))
+    fail('model is incomplete');
   if (!isObject(value.schedule) || !Array.isArray(value.schedule.periods) || typeof value.schedule.description !== 'string') fail('schedule is incomplete');
   if (!Array.isArray(value.seeds) || !value.seeds.every(isCount)) fail('seeds is not a list of seeds');
   const optimizers = value.optimizers;
@@ -123,7 +129,8 @@ export function checkResults(value: unknown, file: string): ResultsFile {
     for (const key of ['lr', 'weightDecayNorm'] as const) if (!isPositive(r[key])) fail(`${at}.${key} is not a positive number`);
     if (typeof r.weightDecay !== 'number') fail(`${at}.weightDecay is not a number`);
     if (!isCount(r.seed)) fail(`${at}.seed is not a seed`);
-    for (const key of ['testError', 'trainError', 'trainLoss', 'testLoss', 'weightNorm'] as const) if (!isNumberOrNull(r[key])) fail(`${at}.${key} is not a number`);
+    for (const key of ['testError', 'trainError', 'trainLoss', 'testLoss', 'weightNorm'] as const)
+      if (!isNumberOrNull(r[key])) fail(`${at}.${key} is not a number`);
     if (!Array.isArray(r.curve) || !r.curve.every((p) => isObject(p) && isCount(p.epoch) && isNumberOrNull(p.testError) && isNumberOrNull(p.trainLoss))) {
       fail(`${at}.curve is not a list of epochs`);
     }

@@ -92,7 +92,9 @@ export async function runExperiment(
   io.log('');
   if (runs.length > 0) io.log(terminalSummary(results));
   io.log('');
-  io.log(`${runs.length} of ${jobs.length} runs in ${results.seconds.toFixed(1)} s; wrote ${files.join(', ')} to ${config.out}${results.status === 'partial' ? ' (marked partial)' : ''}`);
+  io.log(
+    `${runs.length} of ${jobs.length} runs in ${results.seconds.toFixed(1)} s; wrote ${files.join(', ')} to ${config.out}${results.status === 'partial' ? ' (marked partial)' : ''}`,
+  );
   if (failure !== undefined) throw failure;
   return { results, interrupted: outcome.stopped };
 }

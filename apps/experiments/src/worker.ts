@@ -11,9 +11,7 @@ export interface WorkerInit {
 
 /** Messages from a worker to the pool. */
 export type WorkerMessage =
-  | { type: 'epoch'; id: number; epoch: number }
-  | { type: 'result'; id: number; result: CellResult }
-  | { type: 'error'; id: number; message: string };
+  { type: 'epoch'; id: number; epoch: number } | { type: 'result'; id: number; result: CellResult } | { type: 'error'; id: number; message: string };
 
 const port = parentPort;
 if (port === null) throw new Error('worker.js runs as a worker thread of the experiment');
@@ -24,6 +22,6 @@ port.on('message', (job: CellJob) => {
     const result = runCell(job, config, data, (epoch) => port.postMessage({ type: 'epoch', id: job.id, epoch } satisfies WorkerMessage));
     port.postMessage({ type: 'result', id: job.id, result } satisfies WorkerMessage);
   } catch (error) {
-    port.postMessage({ type: 'error', id: job.id, message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies WorkerMessage);
+    port.postMessage({ type: 'error', id: job.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerMessage);
   }
 });

@@ -82,9 +82,19 @@ describe('statistics', () => {
     expect(noisy.slope).toBeCloseTo(0, 12);
     expect(noisy.r2).toBeCloseTo(0, 12);
     expect(fitLine([{ x: 1, y: 1 }])).toBeUndefined();
-    expect(fitLine([{ x: 1, y: 1 }, { x: 1, y: 2 }])).toBeUndefined();
+    expect(
+      fitLine([
+        { x: 1, y: 1 },
+        { x: 1, y: 2 },
+      ]),
+    ).toBeUndefined();
     // Every y the same: the flat line fits exactly.
-    expect(fitLine([{ x: 0, y: 2 }, { x: 1, y: 2 }])).toEqual({ slope: 0, intercept: 2, r2: 1 });
+    expect(
+      fitLine([
+        { x: 0, y: 2 },
+        { x: 1, y: 2 },
+      ]),
+    ).toEqual({ slope: 0, intercept: 2, r2: 1 });
   });
 });
 
@@ -106,13 +116,19 @@ describe('separability', () => {
   it('fits only the learning rates within 1.1× of the best error', () => {
     // With 0.001 per α step and a best of 0.045, the threshold 0.0495 admits α steps 0–4.
     expect(a.separability.adamw!.rows.map((r) => r.lr)).toEqual(LRS);
-    const steep = analyze(grid('adamw', (i, j) => 0.045 + 0.004 * Math.abs(j - 3) + 0.003 * i), ['adamw']);
+    const steep = analyze(
+      grid('adamw', (i, j) => 0.045 + 0.004 * Math.abs(j - 3) + 0.003 * i),
+      ['adamw'],
+    );
     // 0.045 + 0.003·i ≤ 0.0495 for i ≤ 1.
     expect(steep.separability.adamw!.rows.map((r) => r.lr)).toEqual([1e-3, 2e-3]);
   });
 
   it('counts rows whose best λ lies on the edge of the grid', () => {
-    const edge = analyze(grid('adamw', (i, j) => 0.05 + 0.001 * j + 0.0001 * i), ['adamw']);
+    const edge = analyze(
+      grid('adamw', (i, j) => 0.05 + 0.001 * j + 0.0001 * i),
+      ['adamw'],
+    );
     expect(edge.separability.adamw!.onEdge).toBe(LRS.length);
     expect(a.separability.adamw!.onEdge).toBe(0);
   });
@@ -126,7 +142,10 @@ describe('separability', () => {
   });
 
   it('gives no slope when only one learning rate reaches the good region', () => {
-    const sharp = analyze(grid('adamw', (i, j) => (i === 1 && j === 2 ? 0.05 : 0.5)), ['adamw']);
+    const sharp = analyze(
+      grid('adamw', (i, j) => (i === 1 && j === 2 ? 0.05 : 0.5)),
+      ['adamw'],
+    );
     expect(sharp.separability.adamw).toMatchObject({ slope: null, intercept: null, r2: null });
     expect(sharp.separability.adamw!.rows).toHaveLength(1);
   });
@@ -195,7 +214,10 @@ describe('claims', () => {
   });
 
   it('judges the generalization claim by the interval of the difference', () => {
-    const better = analyze([...grid('adam-l2', (i, j, s) => entangled(i, j) + noise(s), seeds), ...grid('adamw', (i, j, s) => separable(i, j) + noise(s), seeds)], ['adam-l2', 'adamw']);
+    const better = analyze(
+      [...grid('adam-l2', (i, j, s) => entangled(i, j) + noise(s), seeds), ...grid('adamw', (i, j, s) => separable(i, j) + noise(s), seeds)],
+      ['adam-l2', 'adamw'],
+    );
     expect(claims(better).find((c) => c.claim.startsWith('AdamW generalizes'))!.verdict).toBe('reproduced');
     const tie = analyze(
       [...grid('adam-l2', (i, j, s) => separable(i, j) + noise(s), seeds), ...grid('adamw', (i, j, s) => separable(i, j) - noise(s), seeds)],

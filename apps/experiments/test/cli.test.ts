@@ -198,7 +198,25 @@ describe('pnpm start loses nothing', () => {
     // 4 optimizers × 3 learning rates × 1 λ = 12 runs, one at a time, each long enough to interrupt the grid.
     const child = spawn(
       process.execPath,
-      [CLI, '--train', '2000', '--test', '200', '--epochs', '4', '--lr', '0.003,0.01,0.03', '--weight-decay-norm', '0.1', '--hidden', '32', '--workers', '1', '--out', out],
+      [
+        CLI,
+        '--train',
+        '2000',
+        '--test',
+        '200',
+        '--epochs',
+        '4',
+        '--lr',
+        '0.003,0.01,0.03',
+        '--weight-decay-norm',
+        '0.1',
+        '--hidden',
+        '32',
+        '--workers',
+        '1',
+        '--out',
+        out,
+      ],
       { cwd: APP, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

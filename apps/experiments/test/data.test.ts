@@ -135,7 +135,10 @@ describe('command-line options', () => {
   });
 
   it('applies --full, --decay-form, --restarts and overrides', () => {
-    const c = parseCli(['--full', '--decay-form', 'both', '--family', 'adam', '--epochs', '14', '--restarts', '2', '--adam-lr', '0.01,0.001', '--seeds', '4,5'], io);
+    const c = parseCli(
+      ['--full', '--decay-form', 'both', '--family', 'adam', '--epochs', '14', '--restarts', '2', '--adam-lr', '0.01,0.001', '--seeds', '4,5'],
+      io,
+    );
     expect(c.preset).toBe('full');
     expect(c.train).toBe(FULL.train);
     expect(c.epochs).toBe(14);

@@ -27,13 +27,16 @@ const runs: { backend: Backend; graphics: GraphicsInfo; step: Step; fit: Fit }[]
 for (const backend of BACKENDS) {
   process.stderr.write(`benchmarking tfjs-${backend} in Chromium...\n`);
   runs.push(
-    await withPage<BenchApi, (typeof runs)[number]>({ entry: ENTRY, graphics: backend, title: `tfjs-${backend} benchmark`, callTimeoutMs: 20 * MINUTES }, async (page) => {
-      const graphics = await page.graphics();
-      if (backend === 'webgpu' && !graphics.webgpu.available) throw new Error(`Chromium here has no WebGPU adapter: ${graphics.webgpu.reason}`);
-      const step = await page.call('stepTime', { backend, params: PARAMS, steps: 5, rounds: 11, optimizers: ['adamw', 'adam'] });
-      const fit = await page.call('fitThroughput', { backend, ...FIT, epochs: 3, optimizers: ['adamw', 'adam'] });
-      return { backend, graphics, step, fit };
-    }),
+    await withPage<BenchApi, (typeof runs)[number]>(
+      { entry: ENTRY, graphics: backend, title: `tfjs-${backend} benchmark`, callTimeoutMs: 20 * MINUTES },
+      async (page) => {
+        const graphics = await page.graphics();
+        if (backend === 'webgpu' && !graphics.webgpu.available) throw new Error(`Chromium here has no WebGPU adapter: ${graphics.webgpu.reason}`);
+        const step = await page.call('stepTime', { backend, params: PARAMS, steps: 5, rounds: 11, optimizers: ['adamw', 'adam'] });
+        const fit = await page.call('fitThroughput', { backend, ...FIT, epochs: 3, optimizers: ['adamw', 'adam'] });
+        return { backend, graphics, step, fit };
+      },
+    ),
   );
 }
 
@@ -45,9 +48,15 @@ function webgpuOf(g: GraphicsInfo | undefined): string {
 
 const of = <T extends { optimizer: string }>(results: T[], o: string): T => results.find((r) => r.optimizer === o)!;
 const summary = runs.flatMap(({ backend, step, fit }) => [
-  { metric: `tfjs-${backend} step, 1M params: adamw / tf.train.adam (median time)`, value: of(step.results, 'adamw').medianMs / of(step.results, 'adam').medianMs },
+  {
+    metric: `tfjs-${backend} step, 1M params: adamw / tf.train.adam (median time)`,
+    value: of(step.results, 'adamw').medianMs / of(step.results, 'adam').medianMs,
+  },
   { metric: `tfjs-${backend} step, 1M params: adamw / tf.train.adam (fastest round)`, value: of(step.results, 'adamw').minMs / of(step.results, 'adam').minMs },
-  { metric: `tfjs-${backend} fit, 784-128-10 MLP: adamw / tf.train.adam (samples/s)`, value: of(fit.results, 'adamw').samplesPerSecond / of(fit.results, 'adam').samplesPerSecond },
+  {
+    metric: `tfjs-${backend} fit, 784-128-10 MLP: adamw / tf.train.adam (samples/s)`,
+    value: of(fit.results, 'adamw').samplesPerSecond / of(fit.results, 'adam').samplesPerSecond,
+  },
 ]);
 const report = {
   generated: new Date().toISOString(),

@@ -70,7 +70,13 @@ async function stepTime(input: { backend: string; params: number; steps: number;
     }
   }
   const tensorsAfter = tf.memory().numTensors;
-  const results = runs.map((r) => ({ optimizer: r.kind, medianMs: median(r.times), minMs: Math.min(...r.times), maxMs: Math.max(...r.times), rounds: r.times.length }));
+  const results = runs.map((r) => ({
+    optimizer: r.kind,
+    medianMs: median(r.times),
+    minMs: Math.min(...r.times),
+    maxMs: Math.max(...r.times),
+    rounds: r.times.length,
+  }));
   for (const r of runs) {
     r.optimizer.dispose();
     tf.dispose([r.kernel, r.bias, ...r.grads.map((g) => g.tensor)]);

@@ -16,11 +16,7 @@ try {
   process.exit(2);
 }
 
-const result = spawnSync(
-  process.execPath,
-  ['--conditions=@adamw/source', '--import', tsx, cli, ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--conditions=@adamw/source', '--import', tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
 if (result.error) {
   process.stderr.write(`conformance: ${result.error.message}\n`);
   process.exit(2);

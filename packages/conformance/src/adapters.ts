@@ -132,12 +132,7 @@ export function adapterKind(name: string): FixtureKind {
 const loaded = new Map<string, Promise<TrajectoryAdapter>>();
 
 function isTrajectoryAdapter(x: unknown): x is TrajectoryAdapter {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    typeof (x as TrajectoryAdapter).name === 'string' &&
-    typeof (x as TrajectoryAdapter).run === 'function'
-  );
+  return typeof x === 'object' && x !== null && typeof (x as TrajectoryAdapter).name === 'string' && typeof (x as TrajectoryAdapter).run === 'function';
 }
 
 /**

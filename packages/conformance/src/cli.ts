@@ -13,15 +13,7 @@ import {
 } from './adapters';
 import { formatDeviation } from './compare';
 import { compareOnnxTraining, onnxTrainingLine } from './compare-training';
-import {
-  expandFixturePaths,
-  fixtureKind,
-  fixtureLabel,
-  listFixtures,
-  loadFixture,
-  type Dtype,
-  type Fixture,
-} from './fixtures';
+import { expandFixturePaths, fixtureKind, fixtureLabel, listFixtures, loadFixture, type Dtype, type Fixture } from './fixtures';
 
 const USAGE = `Usage: pnpm conformance [--adapter NAME]... [FILE|DIR]...
 
@@ -167,11 +159,7 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
     const kind = fixtureKind(fixture);
     const adapterKindWanted = kind === 'core' ? 'core' : 'trajectory';
     let names =
-      requested !== undefined
-        ? requested.filter((n) => adapterKind(n) === adapterKindWanted)
-        : kind === 'core'
-          ? [CORE_ADAPTER_NAME]
-          : trajectoryAdapters;
+      requested !== undefined ? requested.filter((n) => adapterKind(n) === adapterKindWanted) : kind === 'core' ? [CORE_ADAPTER_NAME] : trajectoryAdapters;
     if (kind === 'onnx-training') names = await onnxCapable(names, adaptersDir);
     if (fixture.format === 'adamw-trajectory/1' && names.length > 0) {
       const unsupported = await unsupportedFor(names, fixture.dtype, adaptersDir);
@@ -275,9 +263,7 @@ async function run(argv: readonly string[], io: CliIO, adaptersDir: string): Pro
           : `loss ${formatDeviation(l.loss)}, params ${formatDeviation(l.params)}`;
     io.out(`largest deviation, ${adapter} ${dtype}: ${parts}`);
   }
-  io.out(
-    `${checks} checks: ${checks - failures} passed, ${failures} failed` + (skipped > 0 ? `, ${skipped} fixtures skipped` : ''),
-  );
+  io.out(`${checks} checks: ${checks - failures} passed, ${failures} failed` + (skipped > 0 ? `, ${skipped} fixtures skipped` : ''));
   return failures > 0 ? 1 : 0;
 }
 

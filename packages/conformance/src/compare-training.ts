@@ -93,14 +93,13 @@ function compareNamed(
  */
 export function compareOnnxTraining(f: OnnxTrainingFixture, r: OnnxTrainingResult, gradients?: { rel: number; why: string }): OnnxTrainingComparison {
   const tol: OnnxTrainingTolerance =
-    gradients === undefined ? ONNX_TRAINING_TOLERANCE : { ...ONNX_TRAINING_TOLERANCE, grads: { ...ONNX_TRAINING_TOLERANCE.grads, rel: gradients.rel }, gradsWhy: gradients.why };
+    gradients === undefined
+      ? ONNX_TRAINING_TOLERANCE
+      : { ...ONNX_TRAINING_TOLERANCE, grads: { ...ONNX_TRAINING_TOLERANCE.grads, rel: gradients.rel }, gradsWhy: gradients.why };
   const problems: string[] = [];
   const expected = f.trajectory.expected;
   if (r.losses.length !== expected.losses.length) problems.push(`${r.losses.length} losses, expected ${expected.losses.length}`);
-  const loss = worse(
-    deviation([r.gradients.loss], [f.gradients.expected.loss], tol.loss.floor),
-    deviation(r.losses, expected.losses, tol.loss.floor),
-  );
+  const loss = worse(deviation([r.gradients.loss], [f.gradients.expected.loss], tol.loss.floor), deviation(r.losses, expected.losses, tol.loss.floor));
   const grads = compareNamed(f.gradients.expected.grads, r.gradients.grads, tol.grads.floor, 'gradient of', problems);
   const undetermined = expected.undetermined ?? {};
   const params = compareNamed(expected.params, r.params, tol.params.floor, 'parameter', problems, undetermined);
@@ -148,7 +147,11 @@ export function onnxTrainingLine(label: string, adapter: string, c: OnnxTraining
   }
   for (const p of c.problems) line += `\n      ${p}`;
   if (verbose) {
-    const groups: [string, NamedDeviation | undefined][] = [['grad', c.grads], ['param', c.params], ['running', c.buffers]];
+    const groups: [string, NamedDeviation | undefined][] = [
+      ['grad', c.grads],
+      ['param', c.params],
+      ['running', c.buffers],
+    ];
     for (const [what, g] of groups) {
       for (const [n, d] of Object.entries(g?.byName ?? {})) line += `\n      ${what} ${n}: ${f(d.maxRel)} (abs ${f(d.maxAbs)})`;
     }

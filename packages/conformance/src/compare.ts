@@ -117,11 +117,10 @@ export const CORE_TOLERANCE: Readonly<Record<Dtype, Tolerance>> = Object.freeze(
  * 1.9e-5 on parameters in float32, 3.9e-16 and 9.7e-15 in float64 (see the
  * README and `generate_trajectories.py --check`).
  */
-export const TRAJECTORY_TOLERANCE: Readonly<Record<Dtype, { loss: Tolerance; params: Tolerance }>> =
-  Object.freeze({
-    float32: { loss: { rel: 1e-5, floor: 1e-3 }, params: { rel: 2e-4, floor: 1e-2 } },
-    float64: { loss: { rel: 1e-12, floor: 1e-3 }, params: { rel: 1e-10, floor: 1e-2 } },
-  });
+export const TRAJECTORY_TOLERANCE: Readonly<Record<Dtype, { loss: Tolerance; params: Tolerance }>> = Object.freeze({
+  float32: { loss: { rel: 1e-5, floor: 1e-3 }, params: { rel: 2e-4, floor: 1e-2 } },
+  float64: { loss: { rel: 1e-12, floor: 1e-3 }, params: { rel: 1e-10, floor: 1e-2 } },
+});
 
 /** Formats a deviation for a report line. */
 export function formatDeviation(x: number): string {

@@ -34,7 +34,9 @@ export interface GeneratorInfo {
 // adamw-core/1
 
 /** AdamW options of a core fixture: `@adamw/core`'s, every one given, in torch's convention. */
-export type CoreAdamWFixtureOptions = Required<Pick<AdamWOptions, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'amsgrad' | 'maximize' | 'decay' | 'decayScale'>> & {
+export type CoreAdamWFixtureOptions = Required<
+  Pick<AdamWOptions, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'amsgrad' | 'maximize' | 'decay' | 'decayScale'>
+> & {
   convention: 'torch';
 };
 
@@ -45,7 +47,9 @@ export function adamwOptionsOf(o: CoreAdamWFixtureOptions): CoreAdamWFixtureOpti
 }
 
 /** SGDW options of a core fixture: `@adamw/core`'s, every one given. */
-export type CoreSGDWFixtureOptions = Required<Pick<SGDWOptions, 'lr' | 'momentum' | 'dampening' | 'nesterov' | 'weightDecay' | 'decay' | 'decayScale' | 'maximize'>>;
+export type CoreSGDWFixtureOptions = Required<
+  Pick<SGDWOptions, 'lr' | 'momentum' | 'dampening' | 'nesterov' | 'weightDecay' | 'decay' | 'decayScale' | 'maximize'>
+>;
 
 /**
  * Values after one step. For AdamW `m`, `v` (and `vMax` with AMSGrad) are
@@ -342,10 +346,7 @@ export function onnxBytes(f: TrajectoryFixture): Uint8Array {
  * (cross entropy) or [batch, out] targets (mse), in the fixture's dtype
  * except that labels are plain integers.
  */
-export function batchData(
-  f: TrajectoryFixture,
-  index: number,
-): { x: FloatArray; xShape: [number, number]; y: FloatArray | Int32Array; yShape: number[] } {
+export function batchData(f: TrajectoryFixture, index: number): { x: FloatArray; xShape: [number, number]; y: FloatArray | Int32Array; yShape: number[] } {
   const rows = f.batches[index];
   if (!rows) throw new RangeError(`batch ${index} out of range (fixture has ${f.batches.length})`);
   const [, inDim] = f.data.x.shape as [number, number];

@@ -149,7 +149,10 @@ describe('CLI with trajectory adapters', () => {
   });
 
   it('fails when an adapter drifts beyond tolerance or throws', async () => {
-    const dir = adaptersDir({ 'drift.mjs': echoSource(1e-2).replace("'echo'", "'drift'"), 'boom.mjs': 'export const adapter = { name: "boom", run: async () => { throw new Error("kaput"); } };' });
+    const dir = adaptersDir({
+      'drift.mjs': echoSource(1e-2).replace("'echo'", "'drift'"),
+      'boom.mjs': 'export const adapter = { name: "boom", run: async () => { throw new Error("kaput"); } };',
+    });
     const { io, out } = capture();
     expect(await main(['--adapter', 'drift', '--adapter', 'boom', ...trajectory], io, dir)).toBe(1);
     expect(out.filter((l) => l.startsWith('FAIL')).length).toBe(2 * trajectory.length);
@@ -157,8 +160,12 @@ describe('CLI with trajectory adapters', () => {
   });
 
   it('skips, with its reason, the fixtures of a dtype an adapter declares unsupported', async () => {
-    const f64 = listFixtures('trajectory').filter((f) => f.endsWith('-f64.json.gz')).slice(0, 1);
-    const f32 = listFixtures('trajectory').filter((f) => f.endsWith('-f32.json.gz')).slice(0, 1);
+    const f64 = listFixtures('trajectory')
+      .filter((f) => f.endsWith('-f64.json.gz'))
+      .slice(0, 1);
+    const f32 = listFixtures('trajectory')
+      .filter((f) => f.endsWith('-f32.json.gz'))
+      .slice(0, 1);
     const source = echoSource(0).replace("name: 'echo',", "name: 'echo', unsupported: { float64: 'no doubles here' },");
     const dir = adaptersDir({ 'echo.mjs': source });
     const { io, out } = capture();

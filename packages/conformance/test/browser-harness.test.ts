@@ -6,7 +6,6 @@ import type { EchoApi } from './browser/echo-page';
 const ECHO = fileURLToPath(new URL('./browser/echo-page.ts', import.meta.url));
 const BROKEN = fileURLToPath(new URL('./browser/broken-page.ts', import.meta.url));
 
-
 describe('the Chromium harness', () => {
   let session: PageSession<EchoApi>;
   beforeAll(async () => {

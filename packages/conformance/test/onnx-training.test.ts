@@ -58,7 +58,9 @@ describe('adamw-onnx-training/1 comparison', () => {
     const c = compareOnnxTraining(f, echo(f, 1e-3));
     expect(c.pass).toBe(false);
     expect(c.grads.worst.maxRel).toBeGreaterThan(c.tolerance.grads.rel);
-    expect(onnxTrainingLine('x', 'y', c, '0 s')).toMatch(/^FAIL {2}x × y: grads 1\.00e-3 \(tolerance 1\.00e-4\), loss 1\.00e-3 \(tolerance 1\.00e-5\), params 1\.00e-3 \(tolerance 2\.00e-4; 32 undetermined/);
+    expect(onnxTrainingLine('x', 'y', c, '0 s')).toMatch(
+      /^FAIL {2}x × y: grads 1\.00e-3 \(tolerance 1\.00e-4\), loss 1\.00e-3 \(tolerance 1\.00e-5\), params 1\.00e-3 \(tolerance 2\.00e-4; 32 undetermined/,
+    );
   });
 
   it('does not hold undetermined elements to the tolerance, but every other element', () => {

@@ -46,9 +46,14 @@ export async function timeGroup(tasks: Record<string, () => void>, options: Grou
     });
     const batch = options.batch ?? 1;
     for (const [name, fn] of Object.entries(tasks)) {
-      bench.add(name, batch === 1 ? fn : () => {
-        for (let i = 0; i < batch; i++) fn();
-      });
+      bench.add(
+        name,
+        batch === 1
+          ? fn
+          : () => {
+              for (let i = 0; i < batch; i++) fn();
+            },
+      );
     }
     await bench.run();
     for (const task of bench.tasks) {

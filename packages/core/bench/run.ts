@@ -364,7 +364,15 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
       });
     }
     const k = t.kernelOnly!;
-    rows.push({ dtype, elements: n, variant: 'kernel alone, data in cache', slotKiB: null, ms: k.minMs, nsPerElement: (k.minMs * 1e6) / n, ratioToBound: k.minMs / bound });
+    rows.push({
+      dtype,
+      elements: n,
+      variant: 'kernel alone, data in cache',
+      slotKiB: null,
+      ms: k.minMs,
+      nsPerElement: (k.minMs * 1e6) / n,
+      ratioToBound: k.minMs / bound,
+    });
   }
   return rows;
 }
@@ -556,11 +564,23 @@ async function main(): Promise<void> {
     });
   }
   for (const r of tfjs) {
-    summary.push({ metric: `per element: tf.train.adam (${r.backend}) / core in-place, float32 1M`, value: r.coreFasterBy, unit: '×', goal: r.backend === 'cpu' ? '≥ 50' : '> 1', met: r.backend === 'cpu' ? r.coreFasterBy >= 50 : r.coreFasterBy > 1 });
+    summary.push({
+      metric: `per element: tf.train.adam (${r.backend}) / core in-place, float32 1M`,
+      value: r.coreFasterBy,
+      unit: '×',
+      goal: r.backend === 'cpu' ? '≥ 50' : '> 1',
+      met: r.backend === 'cpu' ? r.coreFasterBy >= 50 : r.coreFasterBy > 1,
+    });
   }
   for (const dtype of ['float32', 'float64']) {
     const r = large.parallel.find((x) => x.dtype === dtype && x.elements === n8)!;
-    summary.push({ metric: `${dtype} parallel speed-up over one thread (both in place), ${label}, ${r.threads} threads`, value: r.speedup, unit: '×', goal: 'report', met: null });
+    summary.push({
+      metric: `${dtype} parallel speed-up over one thread (both in place), ${label}, ${r.threads} threads`,
+      value: r.speedup,
+      unit: '×',
+      goal: 'report',
+      met: null,
+    });
   }
   const scalar8 = at('float32', n8, 'scalar');
   const simd8 = at('float32', n8, 'simd, ordinary params');
@@ -569,8 +589,20 @@ async function main(): Promise<void> {
   const simd8x = at('float64', n8, 'simd, ordinary params');
   const scalar8x = at('float64', n8, 'scalar');
   summary.push({ metric: `float64 SIMD speed-up over the scalar loop, ${label}`, value: scalar8x.ms / simd8x.ms, unit: '×', goal: 'report', met: null });
-  summary.push({ metric: `float32 in-place, ${sizeLabel(rss32.elements)}: peak RSS beyond the arrays`, value: rss32.beyondArraysMiB, unit: 'MiB', goal: 'report', met: null });
-  summary.push({ metric: `in-place steps: heap growth over ${heap[0]!.calls} calls (after GC)`, value: heap[0]!.heapUsedDeltaBytes + heap[0]!.arrayBuffersDeltaBytes, unit: 'bytes', goal: '≈ 0', met: null });
+  summary.push({
+    metric: `float32 in-place, ${sizeLabel(rss32.elements)}: peak RSS beyond the arrays`,
+    value: rss32.beyondArraysMiB,
+    unit: 'MiB',
+    goal: 'report',
+    met: null,
+  });
+  summary.push({
+    metric: `in-place steps: heap growth over ${heap[0]!.calls} calls (after GC)`,
+    value: heap[0]!.heapUsedDeltaBytes + heap[0]!.arrayBuffersDeltaBytes,
+    unit: 'bytes',
+    goal: '≈ 0',
+    met: null,
+  });
 
   const report = {
     generated: new Date().toISOString(),
@@ -582,8 +614,7 @@ async function main(): Promise<void> {
       cores: availableParallelism(),
       tfjs: TFJS_VERSION,
       parallelWorkers: workers,
-      note:
-        'Ratios of figures measured in one run. Times are the fastest of many samples (the machine may be shared; the minimum estimates the uncontended time); medians are listed beside them. The bound is 3.5 × the time of dst.set(src) on the same length and type, rotating through three pairs of arrays so that the copy, like the step, runs from main memory (copyRepeatedMs: the copy repeated on one pair, which the last-level cache speeds up).',
+      note: 'Ratios of figures measured in one run. Times are the fastest of many samples (the machine may be shared; the minimum estimates the uncontended time); medians are listed beside them. The bound is 3.5 × the time of dst.set(src) on the same length and type, rotating through three pairs of arrays so that the copy, like the step, runs from main memory (copyRepeatedMs: the copy repeated on one pair, which the last-level cache speeds up).',
     },
     summary,
     bandwidth: large.bandwidth,
@@ -601,12 +632,52 @@ async function main(): Promise<void> {
   writeFileSync(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
 
   const out = [
-    renderRecords('Memory bandwidth (dst.set(src), three pairs in turn); bound = 3.5 × copy', large.bandwidth, ['dtype', 'elements', 'copyMs', 'copyMedianMs', 'copyRepeatedMs', 'boundMs', 'copyGBps']),
+    renderRecords('Memory bandwidth (dst.set(src), three pairs in turn); bound = 3.5 × copy', large.bandwidth, [
+      'dtype',
+      'elements',
+      'copyMs',
+      'copyMedianMs',
+      'copyRepeatedMs',
+      'boundMs',
+      'copyGBps',
+    ]),
     renderRecords('In-place step', large.inPlace, ['dtype', 'elements', 'kernel', 'ms', 'medianMs', 'nsPerElement', 'ratioToBound', 'medianRatioToBound']),
-    renderRecords('Pure step against in-place + the three copies it makes', large.pure, ['dtype', 'elements', 'pureMs', 'copiesThenInPlaceMs', 'pureOverCopiesThenInPlace', 'inPlaceMs', 'copiesMs', 'pureOverInPlacePlusCopies']),
-    renderRecords('Parallel step (pool arrays) against one thread (arena arrays)', large.parallel, ['dtype', 'elements', 'threads', 'ms', 'singleThreadMs', 'speedup', 'ratioToBound']),
-    renderRecords('Driver design (ordinary arrays): chunk size, whole arrays, kernel alone', design, ['dtype', 'elements', 'variant', 'slotKiB', 'ms', 'nsPerElement', 'ratioToBound']),
-    renderRecords('Parallel step by size (pool arrays, every length sharded) against one thread on the same arrays', crossover, ['dtype', 'elements', 'threads', 'ms', 'singleThreadMs', 'speedup']),
+    renderRecords('Pure step against in-place + the three copies it makes', large.pure, [
+      'dtype',
+      'elements',
+      'pureMs',
+      'copiesThenInPlaceMs',
+      'pureOverCopiesThenInPlace',
+      'inPlaceMs',
+      'copiesMs',
+      'pureOverInPlacePlusCopies',
+    ]),
+    renderRecords('Parallel step (pool arrays) against one thread (arena arrays)', large.parallel, [
+      'dtype',
+      'elements',
+      'threads',
+      'ms',
+      'singleThreadMs',
+      'speedup',
+      'ratioToBound',
+    ]),
+    renderRecords('Driver design (ordinary arrays): chunk size, whole arrays, kernel alone', design, [
+      'dtype',
+      'elements',
+      'variant',
+      'slotKiB',
+      'ms',
+      'nsPerElement',
+      'ratioToBound',
+    ]),
+    renderRecords('Parallel step by size (pool arrays, every length sharded) against one thread on the same arrays', crossover, [
+      'dtype',
+      'elements',
+      'threads',
+      'ms',
+      'singleThreadMs',
+      'speedup',
+    ]),
     renderRecords('tf.train.adam per element (float32)', tfjs, ['backend', 'elements', 'adamMs', 'adamNsPerElement', 'coreNsPerElement', 'coreFasterBy']),
     renderRecords('Small arrays: time per step', small, ['dtype', 'elements', 'scalarUs', 'simdUs', 'simdSpeedup']),
     renderRecords('Heap around in-place steps', heap, ['calls', 'elements', 'heapUsedDeltaBytes', 'arrayBuffersDeltaBytes', 'peakGrowthWithoutGcBytes']),

@@ -64,7 +64,9 @@ function fallbackRows(report: Record<string, unknown>): SummaryEntry[] {
 function main(): void {
   let files: string[];
   try {
-    files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     files = [];
   }

@@ -27,14 +27,11 @@ export function renderTable(title: string, columns: string[], rows: Cell[][]): s
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((r) => (r[i] ?? '').length)));
   const numeric = columns.map((_, i) => rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [
-    title,
-    line(columns),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...text.map(line),
-    '',
-  ].join('\n');
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [title, line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line), ''].join('\n');
 }
 
 /** A table from records: the columns are the given keys. */

@@ -85,7 +85,7 @@ function formEnd(text, start) {
 function rewriteFunctions(watText, pattern, rewrite) {
   let out = '';
   let from = 0;
-  for (let match; (match = pattern.exec(watText)) !== null; ) {
+  for (let match; (match = pattern.exec(watText)) !== null;) {
     const end = formEnd(watText, match.index);
     out += watText.slice(from, match.index) + rewrite(watText.slice(match.index, end), match[1]);
     from = end;
@@ -130,7 +130,10 @@ export function expandTypeVariants(watText, types = ['f32', 'f64']) {
 }
 
 function base64Lines(bytes) {
-  const lines = Buffer.from(bytes).toString('base64').match(/.{1,100}/g) ?? [];
+  const lines =
+    Buffer.from(bytes)
+      .toString('base64')
+      .match(/.{1,100}/g) ?? [];
   return lines.map((l, i) => `  '${l}'${i === lines.length - 1 ? ';' : ' +'}`);
 }
 
@@ -163,7 +166,12 @@ export async function generateWasmModule({ watText, watName, name, title, shared
   for (const { suffix, types, what } of variants) {
     const expanded = expandTypeVariants(expandPlainVariants(watText), types);
     const plain = await compile(tools, file, expanded, false);
-    lines.push(`/** The compiled ${what} importing a plain memory as env.memory, base64. */`, `export const ${name}${suffix}_WASM_BASE64 =`, ...base64Lines(plain), '');
+    lines.push(
+      `/** The compiled ${what} importing a plain memory as env.memory, base64. */`,
+      `export const ${name}${suffix}_WASM_BASE64 =`,
+      ...base64Lines(plain),
+      '',
+    );
     if (shared) {
       const sharedBinary = await compile(tools, file, expanded.replace(MEMORY_IMPORT, SHARED_MEMORY_IMPORT), true);
       lines.push(

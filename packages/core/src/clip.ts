@@ -23,10 +23,7 @@ export function globalNorm(grads: readonly FloatArray[] | Readonly<Record<string
  *
  * @returns the norm before clipping and the factor applied (1 when unchanged).
  */
-export function clipByGlobalNormInPlace(
-  grads: readonly FloatArray[] | Readonly<Record<string, FloatArray>>,
-  maxNorm: number,
-): { norm: number; scale: number } {
+export function clipByGlobalNormInPlace(grads: readonly FloatArray[] | Readonly<Record<string, FloatArray>>, maxNorm: number): { norm: number; scale: number } {
   if (typeof maxNorm !== 'number' || !(maxNorm > 0) || !Number.isFinite(maxNorm)) {
     throw new RangeError(`maxNorm must be a positive finite number, got ${maxNorm}`);
   }

@@ -11,14 +11,7 @@ export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
 export { adamwReferenceKernel } from './adamw/reference-kernel.js';
 export { adamwStep, adamwStepInPlace, initAdamW } from './adamw/step.js';
 export { adamwSimdKernel, isSimdAvailable } from './simd/kernel.js';
-export {
-  ADAMW_KERNEL_CHOICES,
-  SIMD_MIN_LENGTH,
-  adamwAutoKernel,
-  adamwKernelFor,
-  type AdamWKernel,
-  type AdamWKernelChoice,
-} from './simd/select.js';
+export { ADAMW_KERNEL_CHOICES, SIMD_MIN_LENGTH, adamwAutoKernel, adamwKernelFor, type AdamWKernel, type AdamWKernelChoice } from './simd/select.js';
 export { adamwStepInPlaceWith } from './simd/step-with.js';
 export { ADAMW_ARENA_MAX_BYTES, createAdamWArena, type AdamWArena } from './simd/arena.js';
 export {
@@ -56,13 +49,7 @@ export {
   type StateOf,
   type StepProtocol,
 } from './optimizer/protocol.js';
-export {
-  NAMED_OPTIMIZER_FORMAT,
-  createNamedOptimizer,
-  type NamedOptimizer,
-  type NamedOptimizerState,
-  type StepReport,
-} from './optimizer/named-optimizer.js';
+export { NAMED_OPTIMIZER_FORMAT, createNamedOptimizer, type NamedOptimizer, type NamedOptimizerState, type StepReport } from './optimizer/named-optimizer.js';
 export { warnDeprecated } from './deprecation.js';
 export {
   constantSchedule,

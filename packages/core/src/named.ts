@@ -25,11 +25,7 @@ export interface ParamRule<O extends object = AdamWOptions> {
  * normalisation layers (`bias`, `*.norm.weight`, `LayerNorm`, `gamma`/`beta`
  * of batch normalisation), as in torch, tfjs and Keras naming.
  */
-export const DEFAULT_NO_DECAY: readonly RegExp[] = Object.freeze([
-  /(^|[./_])bias(:\d+)?$/i,
-  /norm/i,
-  /(^|[./_])(gamma|beta)(:\d+)?$/i,
-]);
+export const DEFAULT_NO_DECAY: readonly RegExp[] = Object.freeze([/(^|[./_])bias(:\d+)?$/i, /norm/i, /(^|[./_])(gamma|beta)(:\d+)?$/i]);
 
 function describeValue(v: unknown): string {
   if (v === null) return 'null';

@@ -15,7 +15,7 @@ const typedArrayFill = (Object.getPrototypeOf(Float32Array.prototype) as { fill:
  */
 export function assertFloatArray(a: unknown, name: string): asserts a is FloatArray {
   if (!(a instanceof Float32Array) && !(a instanceof Float64Array)) {
-    const got = a === null ? 'null' : typeof a === 'object' ? (a as object).constructor?.name ?? 'object' : typeof a;
+    const got = a === null ? 'null' : typeof a === 'object' ? ((a as object).constructor?.name ?? 'object') : typeof a;
     throw new TypeError(`${name} must be a Float32Array or a Float64Array, got ${got}`);
   }
   if (a.length === 0) {
@@ -64,12 +64,7 @@ export function optionValue(options: object, key: string): unknown {
 }
 
 /** Checks an optional number option: TypeError for a wrong type, RangeError outside [min, max) / [min, max]. */
-export function checkNumber(
-  options: object,
-  key: string,
-  fallback: number,
-  range: { min?: number; max?: number; maxExclusive?: boolean } = {},
-): number {
+export function checkNumber(options: object, key: string, fallback: number, range: { min?: number; max?: number; maxExclusive?: boolean } = {}): number {
   const value = optionValue(options, key);
   if (value === undefined) return fallback;
   if (typeof value !== 'number') {

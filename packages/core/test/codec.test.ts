@@ -82,7 +82,11 @@ describe('checkpoints and archives', () => {
     expect(back.states.b).toEqual(sgd);
   });
   it('aligns arrays so that odd float32 lengths do not break float64 arrays after them', () => {
-    const archive = { kind: 'k', meta: { a: [1, 'b', null, true] }, arrays: { a: new Float32Array([1, 2, 3]), b: new Float64Array([Math.PI, -0, Number.MIN_VALUE]) } };
+    const archive = {
+      kind: 'k',
+      meta: { a: [1, 'b', null, true] },
+      arrays: { a: new Float32Array([1, 2, 3]), b: new Float64Array([Math.PI, -0, Number.MIN_VALUE]) },
+    };
     const back = unpackArrays(packArrays(archive), 'k');
     expect(back).toEqual(archive);
     expect(Object.is(back.arrays.b![1], -0)).toBe(true);
@@ -110,8 +114,12 @@ describe('names and shapes are checked when saving, so that every file written c
 
   it('moments of another length than each other or than their parameter are refused', () => {
     const state = s();
-    expect(() => serializeCheckpoint({ params: { w: new Float32Array(3) }, states: { w: state } })).toThrow(/states\['w'\]\.m has length 2 but params\['w'\] has length 3/);
-    expect(() => serializeCheckpoint({ params: {}, states: { w: { ...state, v: new Float32Array(5) } } })).toThrow(/states\['w'\]\.v has length 5 but states\['w'\]\.m has length 2/);
+    expect(() => serializeCheckpoint({ params: { w: new Float32Array(3) }, states: { w: state } })).toThrow(
+      /states\['w'\]\.m has length 2 but params\['w'\] has length 3/,
+    );
+    expect(() => serializeCheckpoint({ params: {}, states: { w: { ...state, v: new Float32Array(5) } } })).toThrow(
+      /states\['w'\]\.v has length 5 but states\['w'\]\.m has length 2/,
+    );
     expect(() => serializeCheckpoint({ params: {}, states: { w: { step: 1, v: new Float32Array(2) } as never } })).toThrow(/states\['w'\] has v but no m/);
   });
 

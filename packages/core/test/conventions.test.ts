@@ -66,7 +66,12 @@ describe('several steps against each published rule', () => {
   const wd = 0.05;
   const eps = 1e-6;
   const p0 = [0.5, -1.5, 2];
-  const grads = [[0.1, -0.2, 0.05], [0.3, 0.1, -0.4], [-0.2, 0.2, 0.1], [0.05, -0.5, 0.3]];
+  const grads = [
+    [0.1, -0.2, 0.05],
+    [0.3, 0.1, -0.4],
+    [-0.2, 0.2, 0.1],
+    [0.05, -0.5, 0.3],
+  ];
 
   // The published rules, written out once in @adamw/test-utils.
   function reference(kind: 'optax' | 'keras' | 'huggingface', amsgrad: boolean): number[] {
@@ -88,7 +93,11 @@ describe('several steps against each published rule', () => {
 
 describe('conventions reduce to each other where their formulas coincide', () => {
   const p0 = [0.3, -0.7, 1.1, 0];
-  const grads = [[0.2, -0.1, 0.4, 0.01], [0.1, 0.3, -0.2, 0.02], [-0.3, 0.2, 0.1, -0.05]];
+  const grads = [
+    [0.2, -0.1, 0.4, 0.01],
+    [0.1, 0.3, -0.2, 0.02],
+    [-0.3, 0.2, 0.1, -0.05],
+  ];
   const base = { lr: 0.02, weightDecay: 0.1, beta1: 0.8, beta2: 0.95 };
   const same = (a: number[], b: number[]) => a.forEach((x, i) => close(x, b[i]!, 1e-12));
 

@@ -125,7 +125,9 @@ describe('createNamedOptimizer', () => {
     expect(report.applied).toBe(false);
     expect(report.skipped).toMatch(/params\['w'\]\[0\] -Infinity/);
     expect([skipping.stepCount, skipping.states.b!.step, params.b[0]]).toEqual([0, 0, 1]);
-    expect(() => createNamedOptimizer({ rules: [{ match: 'w', options: { nonFinite: 'skip' } }] }, params)).toThrow(/rules\[0\].options.nonFinite applies to the whole update/);
+    expect(() => createNamedOptimizer({ rules: [{ match: 'w', options: { nonFinite: 'skip' } }] }, params)).toThrow(
+      /rules\[0\].options.nonFinite applies to the whole update/,
+    );
   });
 
   it('checks everything before writing anything: a bad schedule value, a wrong length, shared arrays', () => {
@@ -140,7 +142,9 @@ describe('createNamedOptimizer', () => {
     const twice = { a: shared, b: shared };
     const twiceOptimizer = createNamedOptimizer({}, twice);
     expect(() => twiceOptimizer.step(twice, { a: new Float32Array(4), b: new Float32Array(4) })).toThrow(/params\['a'\] and params\['b'\] share memory/);
-    expect(() => optimizer.step({ 'fc.weight': params['fc.weight'] } as typeof params, { 'fc.weight': grads['fc.weight'] } as typeof grads)).toThrow(/params has no entry for 'fc.bias'/);
+    expect(() => optimizer.step({ 'fc.weight': params['fc.weight'] } as typeof params, { 'fc.weight': grads['fc.weight'] } as typeof grads)).toThrow(
+      /params has no entry for 'fc.bias'/,
+    );
     expect(bits(params['fc.weight'])).toEqual(before);
     expect(optimizer.stepCount).toBe(0);
   });
@@ -197,7 +201,9 @@ describe('createNamedOptimizer', () => {
     expect(() => ams.deserialize(plain.serialize())).toThrow(/has no vMax, which amsgrad needs/);
     const states = { ...second.states, 'fc.bias': { ...second.states['fc.bias']!, v: new Float32Array(5) } };
     expect(() => second.setState({ stepCount: 9, states })).toThrow(/the stored state\['fc.bias'\].v has length 5/);
-    expect(() => second.setState({ stepCount: 9, states: { ...second.states, extra: second.states['fc.bias']! } })).toThrow(/'extra', which is not a parameter/);
+    expect(() => second.setState({ stepCount: 9, states: { ...second.states, extra: second.states['fc.bias']! } })).toThrow(
+      /'extra', which is not a parameter/,
+    );
     expect(second.stepCount).toBe(4);
     const sgd = createNamedOptimizer({ kind: 'sgdw' }, model().params);
     expect(() => sgd.deserialize(first.serialize())).toThrow(/'adamw' optimizer, this one is 'sgdw'/);

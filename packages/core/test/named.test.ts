@@ -38,9 +38,13 @@ describe('named parameters', () => {
   it('checks every name before writing any', () => {
     const params = { a: new Float64Array([1]), b: new Float64Array([2, 3]) };
     const states = initAdamWNamed(params);
-    expect(() => adamwStepNamed(params, { a: new Float64Array([1]), b: new Float64Array([1]) }, states)).toThrow(/parameter 'b': grads has length 1 but params has length 2/);
+    expect(() => adamwStepNamed(params, { a: new Float64Array([1]), b: new Float64Array([1]) }, states)).toThrow(
+      /parameter 'b': grads has length 1 but params has length 2/,
+    );
     expect(() => adamwStepNamed(params, { a: new Float64Array([1]) }, states)).toThrow(/no entry for parameter 'b'/);
-    expect(() => adamwStepNamed(params, { a: new Float64Array([1]), b: new Float64Array(2), c: new Float64Array(1) }, states)).toThrow(/'c', which is not a parameter/);
+    expect(() => adamwStepNamed(params, { a: new Float64Array([1]), b: new Float64Array(2), c: new Float64Array(1) }, states)).toThrow(
+      /'c', which is not a parameter/,
+    );
     expect(params.a[0]).toBe(1);
     expect(states.a!.step).toBe(0);
   });

@@ -17,7 +17,13 @@ import {
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 const copy = (a: FloatArray | undefined) => (a === undefined ? undefined : Array.from(a));
-const snapshot = (params: FloatArray, state: AdamWState) => ({ params: copy(params), step: state.step, m: copy(state.m), v: copy(state.v), vMax: copy(state.vMax) });
+const snapshot = (params: FloatArray, state: AdamWState) => ({
+  params: copy(params),
+  step: state.step,
+  m: copy(state.m),
+  v: copy(state.v),
+  vMax: copy(state.vMax),
+});
 
 function model(Ctor: Ctor, n: number, options: AdamWOptions = {}): { params: FloatArray; state: AdamWState; grads: FloatArray } {
   const params: FloatArray = new Ctor(n);
@@ -56,7 +62,12 @@ describe('torch-compatible values that destroy training keep torch’s arithmeti
 describe("nonFinite 'throw' and 'skip' refuse a step whose scalars are not finite", () => {
   const cases: [string, Ctor, AdamWOptions, RegExp][] = [
     ['lr·η overflowing float64', Float64Array, { lr: 1e300, scheduleMultiplier: 1e10 }, /the step size \(lr·η with its bias correction\) is Infinity \(/],
-    ['lr·η overflowing float32 (finite in float64)', Float32Array, { lr: 1e30, scheduleMultiplier: 1e10 }, /the step size \(lr·η with its bias correction\) is Infinity in float32/],
+    [
+      'lr·η overflowing float32 (finite in float64)',
+      Float32Array,
+      { lr: 1e30, scheduleMultiplier: 1e10 },
+      /the step size \(lr·η with its bias correction\) is Infinity in float32/,
+    ],
     ['lr·η·λ overflowing the decay factor', Float64Array, { lr: 1e200, weightDecay: 1e200 }, /decay factor 1 − lr·η·λ is -Infinity/],
   ];
   for (const [what, Ctor, options, message] of cases) {
@@ -93,7 +104,9 @@ describe("nonFiniteCheck: 'result' also catches non-finite values the step would
           error = e;
         }
         expect(error).toBeInstanceOf(RangeError);
-        expect((error as Error).message).toMatch(new RegExp(`the step would make params\\[${n - 1}\\] NaN; nonFinite: 'throw' leaves params and state unchanged`));
+        expect((error as Error).message).toMatch(
+          new RegExp(`the step would make params\\[${n - 1}\\] NaN; nonFinite: 'throw' leaves params and state unchanged`),
+        );
         expect(snapshot(params, state)).toEqual(before);
       });
 
@@ -154,7 +167,9 @@ describe("nonFiniteCheck: 'result' also catches non-finite values the step would
 
   it("is an option with a default and a clear error: 'grads' by default, 'result' only with 'skip' or 'throw'", () => {
     expect(resolveAdamWOptions({}).nonFiniteCheck).toBe('grads');
-    expect(() => resolveAdamWOptions({ nonFiniteCheck: 'everything' as 'result' })).toThrow(/option nonFiniteCheck must be one of 'grads', 'result', got 'everything'/);
+    expect(() => resolveAdamWOptions({ nonFiniteCheck: 'everything' as 'result' })).toThrow(
+      /option nonFiniteCheck must be one of 'grads', 'result', got 'everything'/,
+    );
     expect(() => resolveAdamWOptions({ nonFiniteCheck: 'result' })).toThrow(/nonFiniteCheck: 'result' needs nonFinite 'skip' or 'throw'/);
   });
 });

@@ -31,7 +31,9 @@ function stepWith(options: unknown): void {
 
 describe('AdamW options inherited or hidden', () => {
   it('a misspelt option inherited through a prototype is refused, not ignored', () => {
-    expect(() => stepWith(Object.create({ weight_decay: 0.1 }))).toThrow(/unknown AdamW option field 'weight_decay' \(inherited through the prototype of the options object\)/);
+    expect(() => stepWith(Object.create({ weight_decay: 0.1 }))).toThrow(
+      /unknown AdamW option field 'weight_decay' \(inherited through the prototype of the options object\)/,
+    );
   });
 
   it('a correct option inherited through a prototype is refused, not half-used (spread and the named step drop it)', () => {
@@ -53,7 +55,9 @@ describe('AdamW options inherited or hidden', () => {
     const params = new Float32Array([1, 2]);
     const state = initAdamW(params);
     (Object.prototype as Record<string, unknown>).lr = 1000;
-    expect(() => adamwStepInPlace(params, new Float32Array([0.1, 0.2]), state, {})).toThrow(/option lr is inherited through the prototype of the options object/);
+    expect(() => adamwStepInPlace(params, new Float32Array([0.1, 0.2]), state, {})).toThrow(
+      /option lr is inherited through the prototype of the options object/,
+    );
     expect(() => adamwStepInPlace(params, new Float32Array([0.1, 0.2]), state)).toThrow(/option lr is inherited/);
     expect(Array.from(params)).toEqual([1, 2]);
   });
@@ -70,11 +74,15 @@ describe('AdamW options inherited or hidden', () => {
 
   it('SGDW options follow the same rule', () => {
     const params = new Float64Array([1]);
-    expect(() => sgdwStepInPlace(params, new Float64Array([1]), initSGDW(params), Object.create({ momentun: 0.9 }))).toThrow(/unknown SGDW option field 'momentun' \(inherited/);
+    expect(() => sgdwStepInPlace(params, new Float64Array([1]), initSGDW(params), Object.create({ momentun: 0.9 }))).toThrow(
+      /unknown SGDW option field 'momentun' \(inherited/,
+    );
   });
 
   it('parallel pool options follow the same rule', async () => {
-    await expect(createParallelAdamW(Object.create({ worker: 2 }) as ParallelAdamWOptions)).rejects.toThrow(/unknown parallel AdamW option field 'worker' \(inherited/);
+    await expect(createParallelAdamW(Object.create({ worker: 2 }) as ParallelAdamWOptions)).rejects.toThrow(
+      /unknown parallel AdamW option field 'worker' \(inherited/,
+    );
     await expect(createParallelAdamW(Object.create({ workers: 2 }) as ParallelAdamWOptions)).rejects.toThrow(/option workers is inherited/);
   });
 

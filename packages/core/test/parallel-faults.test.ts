@@ -40,7 +40,9 @@ describe('a parallel pool with a dead worker', () => {
       pool.step(m.params, m.grads, m.state);
       const before = bits(m);
       await parallelWorkerThreads(pool)[1]!.terminate();
-      expect(() => pool.step(m.params, m.grads, m.state)).toThrow(/parallel AdamW worker 1 has exited \(code 1\); nothing was written\. This pool can no longer step/);
+      expect(() => pool.step(m.params, m.grads, m.state)).toThrow(
+        /parallel AdamW worker 1 has exited \(code 1\); nothing was written\. This pool can no longer step/,
+      );
       expect(bits(m)).toEqual(before);
       // Later steps fail the same way, on small arrays too; close still works.
       expect(() => pool.step(m.params, m.grads, m.state)).toThrow(/worker 1 has exited/);
@@ -60,7 +62,9 @@ describe('a parallel pool with a dead worker', () => {
       const stopped = parallelWorkerThreads(pool)[0]!.terminate();
       sleepSync(300);
       const started = performance.now();
-      expect(() => pool.step(m.params, m.grads, m.state)).toThrow(/parallel AdamW worker 0 did not answer within 400 ms \(it has exited or is stuck\); nothing was written/);
+      expect(() => pool.step(m.params, m.grads, m.state)).toThrow(
+        /parallel AdamW worker 0 did not answer within 400 ms \(it has exited or is stuck\); nothing was written/,
+      );
       expect(performance.now() - started).toBeGreaterThanOrEqual(350);
       expect(bits(m)).toEqual(before);
       await stopped;

@@ -1,13 +1,7 @@
 import { seededValues } from '@adamw/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adamwStepInPlace, adamwStepInPlaceWith, initAdamW, type AdamWOptions, type AdamWState, type FloatArray } from '../src/index.js';
-import {
-  createParallelAdamW,
-  initSharedAdamW,
-  isShared,
-  shareFloatArray,
-  type ParallelAdamW,
-} from '../src/parallel/index.js';
+import { createParallelAdamW, initSharedAdamW, isShared, shareFloatArray, type ParallelAdamW } from '../src/parallel/index.js';
 import { shardBounds } from '../src/parallel/shards.js';
 import { parallelWorkerSource } from '../src/parallel/worker.js';
 
@@ -50,7 +44,13 @@ function compare(pool: ParallelAdamW, placement: Placement, Ctor: Ctor, n: numbe
 
 describe('shardBounds', () => {
   it('covers [0, n) with aligned inner boundaries', () => {
-    for (const [n, parts] of [[0, 3], [10, 4], [1000, 3], [1 << 20, 2], [100003, 7]] as const) {
+    for (const [n, parts] of [
+      [0, 3],
+      [10, 4],
+      [1000, 3],
+      [1 << 20, 2],
+      [100003, 7],
+    ] as const) {
       const b = shardBounds(n, parts, 16);
       expect(b.length).toBe(parts + 1);
       expect(b[0]).toBe(0);
@@ -111,7 +111,7 @@ describe('createParallelAdamW', () => {
     });
   }
 
-  it("keeps the arrays it handed out valid while its memory grows, and they step on one thread too", () => {
+  it('keeps the arrays it handed out valid while its memory grows, and they step on one thread too', () => {
     const n = 3001;
     const params = pool.copyOf(new Float32Array(values(n, 5)));
     const grads = pool.copyOf(new Float32Array(values(n, 6, 0.1)));

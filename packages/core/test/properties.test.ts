@@ -30,8 +30,7 @@ interface Case {
 }
 
 /** Bounded finite values; -0, tiny and exact zeros come up as fast-check's edge cases. */
-const values = (n: number, bound: number, min = -bound) =>
-  fc.array(fc.double({ min, max: bound, noNaN: true }), { minLength: n, maxLength: n });
+const values = (n: number, bound: number, min = -bound) => fc.array(fc.double({ min, max: bound, noNaN: true }), { minLength: n, maxLength: n });
 
 /** Options over their whole valid range (ε kept > 0 so that 0/0 cannot arise). */
 const optionsArb: fc.Arbitrary<AdamWOptions> = fc.record(
@@ -61,24 +60,22 @@ const optionsArb: fc.Arbitrary<AdamWOptions> = fc.record(
  * options. vMax is present exactly when the options ask for AMSGrad.
  */
 const caseArb = (opts: fc.Arbitrary<AdamWOptions> = optionsArb): fc.Arbitrary<Case> =>
-  fc
-    .record({ Ctor: fc.constantFrom(...CTORS), n: fc.integer({ min: 1, max: 40 }), options: opts })
-    .chain(({ Ctor, n, options }) =>
-      fc
-        .record({
-          params: values(n, 1e3),
-          grads: values(n, 1e3),
-          m: values(n, 1e3),
-          v: values(n, 1e6, 0),
-          vMax: values(n, 1e6, 0),
-          step: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2 ** 40 })),
-        })
-        .map(({ params, grads, m, v, vMax, step }): Case => {
-          const state: AdamWState = { step, m: Ctor.from(m), v: Ctor.from(v) };
-          if (options.amsgrad) state.vMax = Ctor.from(vMax.map((x, i) => Math.max(x, v[i]!)));
-          return { Ctor, params: Ctor.from(params), grads: Ctor.from(grads), state, options };
-        }),
-    );
+  fc.record({ Ctor: fc.constantFrom(...CTORS), n: fc.integer({ min: 1, max: 40 }), options: opts }).chain(({ Ctor, n, options }) =>
+    fc
+      .record({
+        params: values(n, 1e3),
+        grads: values(n, 1e3),
+        m: values(n, 1e3),
+        v: values(n, 1e6, 0),
+        vMax: values(n, 1e6, 0),
+        step: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2 ** 40 })),
+      })
+      .map(({ params, grads, m, v, vMax, step }): Case => {
+        const state: AdamWState = { step, m: Ctor.from(m), v: Ctor.from(v) };
+        if (options.amsgrad) state.vMax = Ctor.from(vMax.map((x, i) => Math.max(x, v[i]!)));
+        return { Ctor, params: Ctor.from(params), grads: Ctor.from(grads), state, options };
+      }),
+  );
 
 function cloneState(s: AdamWState): AdamWState {
   const c: AdamWState = { step: s.step, m: s.m.slice(), v: s.v.slice() };
@@ -152,11 +149,7 @@ describe('the WebAssembly SIMD kernel', () => {
   });
 
   // Lengths around the vector width and the chunk size, where tails and chunk edges are handled.
-  const lengthArb = fc.oneof(
-    fc.integer({ min: SIMD_MIN_LENGTH, max: 70 }),
-    fc.integer({ min: 16_380, max: 16_400 }),
-    fc.integer({ min: 8_190, max: 8_200 }),
-  );
+  const lengthArb = fc.oneof(fc.integer({ min: SIMD_MIN_LENGTH, max: 70 }), fc.integer({ min: 16_380, max: 16_400 }), fc.integer({ min: 8_190, max: 8_200 }));
 
   it('agrees with the scalar reference loop bit for bit, for any options, state and length', () => {
     fc.assert(
@@ -245,17 +238,20 @@ describe('convention presets reduce to each other where their formulas coincide'
   const gradSeqArb = (c: Case) =>
     fc
       .array(
-        fc.array(fc.double({ min: 1e-3, max: 1e2, noNaN: true }).chain((x) => fc.constantFrom(x, -x)), {
-          minLength: c.params.length,
-          maxLength: c.params.length,
-        }),
+        fc.array(
+          fc.double({ min: 1e-3, max: 1e2, noNaN: true }).chain((x) => fc.constantFrom(x, -x)),
+          {
+            minLength: c.params.length,
+            maxLength: c.params.length,
+          },
+        ),
         { minLength: 1, maxLength: 4 },
       )
       .map((seq) => seq.map((g) => c.Ctor.from(g)));
 
   const withGrads = (opts: fc.Arbitrary<AdamWOptions>) => caseArb(opts).chain((c) => gradSeqArb(c).map((g) => ({ c, g })));
 
-  it("keras equals torch when ε = 0 (ε-hat moves into the step size)", () => {
+  it('keras equals torch when ε = 0 (ε-hat moves into the step size)', () => {
     const opts = optionsArb.map((o) => ({ ...o, eps: 0, convention: 'torch' as const }));
     fc.assert(
       fc.property(withGrads(opts), ({ c, g }) => {
@@ -364,7 +360,11 @@ describe('bad input', () => {
       message: /mixing Float32Array and Float64Array/,
       apply: (c) => ({ ...c, grads: (c.Ctor === Float32Array ? Float64Array : Float32Array).from(c.grads) }),
     },
-    { name: 'unknown option', message: /unknown AdamW option field 'weight_decay'/, apply: (c) => ({ ...c, options: { ...c.options, weight_decay: 0.1 } as AdamWOptions }) },
+    {
+      name: 'unknown option',
+      message: /unknown AdamW option field 'weight_decay'/,
+      apply: (c) => ({ ...c, options: { ...c.options, weight_decay: 0.1 } as AdamWOptions }),
+    },
     { name: 'beta1 = 1', message: /option beta1 must be in \[0, 1\)/, apply: (c) => ({ ...c, options: { ...c.options, beta1: 1 } }) },
     { name: 'negative lr', message: /option lr must be/, apply: (c) => ({ ...c, options: { ...c.options, lr: -1e-3 } }) },
     { name: 'NaN eps', message: /option eps must be/, apply: (c) => ({ ...c, options: { ...c.options, eps: Number.NaN } }) },

@@ -8,7 +8,11 @@ describe('SGDW', () => {
     const state = initSGDW(params, o);
     const p = [1, -2];
     const buf = [0, 0];
-    const grads = [[0.5, 0.1], [-0.2, 0.3], [0.1, 0.1]];
+    const grads = [
+      [0.5, 0.1],
+      [-0.2, 0.3],
+      [0.1, 0.1],
+    ];
     grads.forEach((g, t) => {
       sgdwStepInPlace(params, new Float64Array(g), state, o);
       for (let i = 0; i < 2; i++) {

@@ -155,7 +155,12 @@ describe('the WebAssembly module', () => {
       const n = 4096;
       const options: AdamWOptions = { lr: 3e-3, weightDecay: 0.05 };
       const plan = planAdamWStep(resolveAdamWOptions(options), 7);
-      const input = () => ({ p: new Ctor(values(n, 1)), g: new Ctor(values(n, 2, 3, -3)), m: new Ctor(values(n, 3, 0.1, -0.1)), v: new Ctor(values(n, 4, 0.2, 0).map(Math.abs)) });
+      const input = () => ({
+        p: new Ctor(values(n, 1)),
+        g: new Ctor(values(n, 2, 3, -3)),
+        m: new Ctor(values(n, 3, 0.1, -0.1)),
+        v: new Ctor(values(n, 4, 0.2, 0).map(Math.abs)),
+      });
       const plain = input();
       adamwSimdKernel(plan, plain.p, plain.g, plain.m, plain.v, undefined);
       const full = input();
@@ -242,7 +247,12 @@ describe('SIMD kernel against the reference kernel, bit for bit (ordinary arrays
       const specials = [NaN, Infinity, -Infinity, 0, -0, tiny, -tiny, huge, -huge, 1, -1, 1e-20, 1e20];
       const k = specials.length;
       const n = k * k * 4;
-      for (const options of [{}, { amsgrad: true, decay: 'l2', weightDecay: 0.5 }, { convention: 'optax', amsgrad: true, epsRoot: 1e-30 }, { convention: 'huggingface', lr: 10 }] as AdamWOptions[]) {
+      for (const options of [
+        {},
+        { amsgrad: true, decay: 'l2', weightDecay: 0.5 },
+        { convention: 'optax', amsgrad: true, epsRoot: 1e-30 },
+        { convention: 'huggingface', lr: 10 },
+      ] as AdamWOptions[]) {
         const runs = (['simd', 'scalar'] as const).map((kernel) => {
           const params = new Ctor(n);
           const grads = new Ctor(n);
@@ -308,7 +318,7 @@ describe('SIMD kernel against the torch fixtures of the conformance package', ()
         });
         return recorded;
       });
-      const [simd, scalar] = runs as [typeof runs[0], typeof runs[0]];
+      const [simd, scalar] = runs as [(typeof runs)[0], (typeof runs)[0]];
       for (const e of f.expected) {
         const got = simd.get(e.step)!;
         const ref = scalar.get(e.step)!;

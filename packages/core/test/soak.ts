@@ -40,15 +40,7 @@ export function gradientAt(step: number, i: number, theta: number): number {
  * torch.optim.AdamW(amsgrad=True) for one float64 element, written from the
  * formulas of torch's documentation, with η scaling the learning rate.
  */
-export function torchAdamW64(
-  p: Float64Array,
-  g: Float64Array,
-  m: Float64Array,
-  v: Float64Array,
-  vMax: Float64Array,
-  t: number,
-  eta: number,
-): void {
+export function torchAdamW64(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, vMax: Float64Array, t: number, eta: number): void {
   const { lr, beta1, beta2, eps, weightDecay } = SOAK_OPTIONS;
   const alpha = lr * eta;
   const bc1 = 1 - beta1 ** t;
@@ -215,6 +207,8 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     const r = await runSoak({ steps, checkEvery, dtype });
     const heap = r.heapGrowth === undefined ? 'heap not measured' : `heap growth ${(r.heapGrowth / 1024).toFixed(0)} KiB`;
     const torch = r.torchDifference === undefined ? '' : `, torch transcription within ${r.torchDifference.toExponential(1)}`;
-    console.log(`${dtype}: ${r.steps} steps, ${r.checkpoints} checkpoints agree bit for bit${torch}, max |x| ${r.maxAbsParam.toFixed(3)}, ${heap}, ${r.seconds.toFixed(1)} s`);
+    console.log(
+      `${dtype}: ${r.steps} steps, ${r.checkpoints} checkpoints agree bit for bit${torch}, max |x| ${r.maxAbsParam.toFixed(3)}, ${heap}, ${r.seconds.toFixed(1)} s`,
+    );
   }
 }

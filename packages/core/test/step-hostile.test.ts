@@ -200,7 +200,13 @@ describe('memory shared through two buffer objects', () => {
     const memory = new SharedArrayBuffer(32);
     const params = new Float64Array(memory, 0, 2);
     const state = initSGDW(params);
-    expectRefused(params, state, () => sgdwStepInPlace(params, new Float64Array(structuredClone(memory), 8, 2), state), RangeError, /params and grads share memory/);
+    expectRefused(
+      params,
+      state,
+      () => sgdwStepInPlace(params, new Float64Array(structuredClone(memory), 8, 2), state),
+      RangeError,
+      /params and grads share memory/,
+    );
   });
 });
 

@@ -10,7 +10,15 @@ function snapshot(params: FloatArray, state: AdamWState) {
 
 describe('adamwStep and adamwStepInPlace', () => {
   for (const Ctor of [Float32Array, Float64Array]) {
-    for (const options of [{}, { amsgrad: true }, { maximize: true, decay: 'l2' }, { convention: 'keras' }, { convention: 'optax', amsgrad: true, epsRoot: 1e-12 }, { convention: 'huggingface', biasCorrection: false }, { decayScale: 'schedule', scheduleMultiplier: 0.5 }] as AdamWOptions[]) {
+    for (const options of [
+      {},
+      { amsgrad: true },
+      { maximize: true, decay: 'l2' },
+      { convention: 'keras' },
+      { convention: 'optax', amsgrad: true, epsRoot: 1e-12 },
+      { convention: 'huggingface', biasCorrection: false },
+      { decayScale: 'schedule', scheduleMultiplier: 0.5 },
+    ] as AdamWOptions[]) {
       it(`pure and in-place agree bit for bit (${Ctor.name}, ${JSON.stringify(options)})`, () => {
         let params = new Ctor(rand(33, 1));
         let state = initAdamW(params, options);
@@ -70,7 +78,7 @@ describe('adamwStep and adamwStepInPlace', () => {
     const params = new Float64Array([1, -1]);
     adamwStepInPlace(params, new Float64Array([0.5, -2]), initAdamW(params), { lr: 0.01, weightDecay: 0.1 });
     const m0 = 0.1 * 0.5;
-    const expected0 = 1 * (1 - 0.001) - (0.01 / (1 - 0.9)) * m0 / (Math.sqrt(0.001 * 0.25) / Math.sqrt(1 - 0.999) + 1e-8);
+    const expected0 = 1 * (1 - 0.001) - ((0.01 / (1 - 0.9)) * m0) / (Math.sqrt(0.001 * 0.25) / Math.sqrt(1 - 0.999) + 1e-8);
     expect(params[0]).toBeCloseTo(expected0, 15);
     expect(params[0]).toBeCloseTo(0.999 - 0.01 * (0.5 / (0.5 + 1e-8)), 12);
     expect(params[1]).toBeCloseTo(-0.999 + 0.01 * (2 / (2 + 1e-8)), 12);
@@ -133,9 +141,19 @@ describe('bad input', () => {
   const cases: [string, (p: Float32Array, s: AdamWState<Float32Array>) => void, RegExp, ErrorConstructor][] = [
     ['length mismatch', (p, s) => adamwStepInPlace(p, new Float32Array(2), s), /grads has length 2 but params has length 3/, RangeError],
     ['mixed dtypes', (p, s) => adamwStepInPlace(p, new Float64Array(3) as unknown as Float32Array, s), /mixing Float32Array and Float64Array/, TypeError],
-    ['not a typed array', (p, s) => adamwStepInPlace(p, [1, 2, 3] as unknown as Float32Array, s), /grads must be a Float32Array or a Float64Array, got Array/, TypeError],
+    [
+      'not a typed array',
+      (p, s) => adamwStepInPlace(p, [1, 2, 3] as unknown as Float32Array, s),
+      /grads must be a Float32Array or a Float64Array, got Array/,
+      TypeError,
+    ],
     ['option type', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { lr: '0.1' as unknown as number }), /option lr must be a number/, TypeError],
-    ['unknown option', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { weight_decay: 0.1 } as AdamWOptions), /unknown AdamW option field 'weight_decay'/, TypeError],
+    [
+      'unknown option',
+      (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { weight_decay: 0.1 } as AdamWOptions),
+      /unknown AdamW option field 'weight_decay'/,
+      TypeError,
+    ],
     ['beta1 = 1', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { beta1: 1 }), /option beta1 must be in \[0, 1\), got 1/, RangeError],
     ['beta2 < 0', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { beta2: -0.1 }), /option beta2 must be in \[0, 1\), got -0.1/, RangeError],
     ['negative lr', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { lr: -1 }), /option lr must be a finite number >= 0, got -1/, RangeError],
@@ -143,7 +161,12 @@ describe('bad input', () => {
     ['NaN weight decay', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { weightDecay: Number.NaN }), /option weightDecay .* got NaN/, RangeError],
     ['infinite lr', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { lr: Infinity }), /option lr .* got Infinity/, RangeError],
     ['bad convention', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { convention: 'jax' as 'optax' }), /option convention must be one of/, RangeError],
-    ['state of another size', (p) => adamwStepInPlace(p, new Float32Array(3), initAdamW(new Float32Array(4))), /state.m has length 4 but params has length 3/, RangeError],
+    [
+      'state of another size',
+      (p) => adamwStepInPlace(p, new Float32Array(3), initAdamW(new Float32Array(4))),
+      /state.m has length 4 but params has length 3/,
+      RangeError,
+    ],
     ['amsgrad without vMax', (p, s) => adamwStepInPlace(p, new Float32Array(3), s, { amsgrad: true }), /state.vMax is missing/, TypeError],
     ['negative step', (p, s) => adamwStepInPlace(p, new Float32Array(3), { ...s, step: -1 }), /state.step must be a non-negative safe integer/, RangeError],
     ['aliased grads', (p, s) => adamwStepInPlace(p, p, s), /params and grads share memory/, RangeError],

@@ -79,7 +79,9 @@ async function stepTimes(trainer: OrtTrainer, feeds: Record<string, ort.Tensor>,
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '200' } } });
 const samples = Number(values.samples);
 const torch = JSON.parse(readFileSync(BASELINE, 'utf8')) as TorchTimes;
-const files = readdirSync(FIXTURES).filter((n) => n.endsWith('.json.gz')).sort();
+const files = readdirSync(FIXTURES)
+  .filter((n) => n.endsWith('.json.gz'))
+  .sort();
 const runAt = new Date();
 const torchAt = new Date(torch.measuredAt);
 const ageHours = (runAt.getTime() - torchAt.getTime()) / 3.6e6;
@@ -87,7 +89,8 @@ const newerFixtures = files.filter((n) => statSync(join(FIXTURES, n)).mtime > to
 const cpu = cpus()[0]?.model ?? 'unknown';
 
 const notes: string[] = [`torch ${torch.torch} baseline measured ${torch.measuredAt}, ${ageHours.toFixed(1)} h before this run, on ${torch.cpu}`];
-if (torch.cpu !== cpu) notes.push(`the torch baseline comes from another CPU (${torch.cpu}; this run: ${cpu}): rerun bench/torch_baseline.py here for a like-for-like ratio`);
+if (torch.cpu !== cpu)
+  notes.push(`the torch baseline comes from another CPU (${torch.cpu}; this run: ${cpu}): rerun bench/torch_baseline.py here for a like-for-like ratio`);
 if (torch.threads !== THREADS) notes.push(`the torch baseline used ${torch.threads} threads, this run ${THREADS}`);
 if (newerFixtures.length > 0) notes.push(`the torch baseline is older than the fixture files ${newerFixtures.join(', ')}: rerun bench/torch_baseline.py`);
 
@@ -109,7 +112,17 @@ for (const file of files) {
   const feeds = Object.fromEntries(Object.entries(f.trajectory.steps[0]!).map(([k, v]) => [k, tensorOf(v)]));
   const batch = Object.values(f.trajectory.steps[0]!)[0]!.shape[0]!;
   const t = torch.models[f.name];
-  const row: Row = { model: f.name, batch, ortMedianMs: null, ortMinMs: null, torchMedianMs: t?.medianMs ?? null, torchMinMs: t?.minMs ?? null, ratio: null, ratioFastest: null, met: null };
+  const row: Row = {
+    model: f.name,
+    batch,
+    ortMedianMs: null,
+    ortMinMs: null,
+    torchMedianMs: t?.medianMs ?? null,
+    torchMinMs: t?.minMs ?? null,
+    ratio: null,
+    ratioFastest: null,
+    met: null,
+  };
   if (t === undefined) notes.push(`the torch baseline has no time for ${f.name}: rerun bench/torch_baseline.py`);
   let trainer: OrtTrainer | undefined;
   try {
@@ -136,7 +149,9 @@ console.log(`Step time of the whole-model fixtures, ${THREADS} thread, ${samples
 console.log('model                            batch   @adamw/onnxruntime     torch CPU   ratio (median, fastest)');
 for (const r of rows) {
   const ortCol = r.error ? 'cannot train yet' : `${ms(r.ortMedianMs)} / ${ms(r.ortMinMs)}`;
-  console.log(`${r.model.padEnd(32)} ${String(r.batch).padStart(5)}   ${ortCol.padEnd(20)} ${`${ms(r.torchMedianMs)} / ${ms(r.torchMinMs)}`.padEnd(15)} ${ratio(r.ratio)}, ${ratio(r.ratioFastest)}${r.met === false ? '  (goal 2x missed)' : ''}`);
+  console.log(
+    `${r.model.padEnd(32)} ${String(r.batch).padStart(5)}   ${ortCol.padEnd(20)} ${`${ms(r.torchMedianMs)} / ${ms(r.torchMinMs)}`.padEnd(15)} ${ratio(r.ratio)}, ${ratio(r.ratioFastest)}${r.met === false ? '  (goal 2x missed)' : ''}`,
+  );
 }
 for (const r of rows) if (r.error) console.log(`${r.model}: ${r.error}`);
 for (const n of notes) console.log(`note: ${n}`);
@@ -144,9 +159,26 @@ for (const n of notes) console.log(`note: ${n}`);
 const report = {
   package: '@adamw/onnxruntime',
   benchmark: 'bench/fixture-models.ts',
-  description: 'One training step (forward + backward in ONNX Runtime, AdamW update) of each adamw-onnx-training/1 fixture model, against torch CPU on the same step.',
-  environment: { node: process.version, cpu, cores: cpus().length, onnxruntime: 'onnxruntime-node (CPU provider)', threads: THREADS, samples, runAt: runAt.toISOString() },
-  torchBaseline: { file: 'packages/conformance/fixtures/onnx/torch-step-times.baseline.json', torch: torch.torch, cpu: torch.cpu, threads: torch.threads, measuredAt: torch.measuredAt, ageHours: Number(ageHours.toFixed(2)), stale: newerFixtures.length > 0 },
+  description:
+    'One training step (forward + backward in ONNX Runtime, AdamW update) of each adamw-onnx-training/1 fixture model, against torch CPU on the same step.',
+  environment: {
+    node: process.version,
+    cpu,
+    cores: cpus().length,
+    onnxruntime: 'onnxruntime-node (CPU provider)',
+    threads: THREADS,
+    samples,
+    runAt: runAt.toISOString(),
+  },
+  torchBaseline: {
+    file: 'packages/conformance/fixtures/onnx/torch-step-times.baseline.json',
+    torch: torch.torch,
+    cpu: torch.cpu,
+    threads: torch.threads,
+    measuredAt: torch.measuredAt,
+    ageHours: Number(ageHours.toFixed(2)),
+    stale: newerFixtures.length > 0,
+  },
   notes,
   models: rows,
   summary: rows

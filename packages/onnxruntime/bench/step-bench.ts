@@ -31,7 +31,18 @@ const rand = uniform(7);
 function batchOf(n: number) {
   const pixels = Float32Array.from({ length: n * 784 }, () => rand(0, 1));
   const labels = Int32Array.from({ length: n }, () => Math.floor(rand(0, 10)));
-  return { pixels, labels, feeds: { x: new ort.Tensor('float32', pixels, [n, 784]), y: new ort.Tensor('int64', BigInt64Array.from(labels, (v) => BigInt(v)), [n]) } };
+  return {
+    pixels,
+    labels,
+    feeds: {
+      x: new ort.Tensor('float32', pixels, [n, 784]),
+      y: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(labels, (v) => BigInt(v)),
+        [n],
+      ),
+    },
+  };
 }
 const batches = new Map(BATCHES.map((n) => [n, batchOf(n)]));
 
@@ -129,7 +140,13 @@ const tfjs = timings.get('tfjs 128')!;
 const at128 = perBatch[0]!;
 const result = {
   generated: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, onnxruntime: ort.env.versions?.node ?? 'unknown', tfjs: tf.version_core },
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    onnxruntime: ort.env.versions?.node ?? 'unknown',
+    tfjs: tf.version_core,
+  },
   setup: {
     model: '784-256-10 MLP, ReLU, softmax cross entropy (Gemm, Relu, Gemm, SoftmaxCrossEntropyLoss)',
     parameters: Object.values(trainer.parameters).reduce((n, p) => n + p.length, 0),
@@ -165,7 +182,9 @@ for (const b of perBatch) {
     `${String(b.batch).padStart(6)} ${ms(b.step.medianMs)} ${ms(b.onnxruntime.medianMs)} ${pct(b.optimizerAndBookkeepingShare)} (${pct(b.optimizerAndBookkeepingShareMin).trim()})${' '.repeat(12)} ${pct(b.updateShare)} ${b.samplesPerSecond.toFixed(0).padStart(10)}`,
   );
 }
-console.log(`\ngoal: optimizer + bookkeeping < ${100 * GOAL}% of a batch-128 step: ${result.goal.met ? 'met' : 'not met'} (${(100 * at128.optimizerAndBookkeepingShare).toFixed(1)}%)`);
+console.log(
+  `\ngoal: optimizer + bookkeeping < ${100 * GOAL}% of a batch-128 step: ${result.goal.met ? 'met' : 'not met'} (${(100 * at128.optimizerAndBookkeepingShare).toFixed(1)}%)`,
+);
 console.log(
   `throughput at batch 128: @adamw/onnxruntime ${result.throughput.onnxruntimeSamplesPerSecond.toFixed(0)} samples/s, @adamw/tfjs on tfjs cpu ${result.throughput.tfjsCpuSamplesPerSecond.toFixed(0)} samples/s (${result.throughput.onnxruntimeOverTfjs.toFixed(1)}x)`,
 );

@@ -73,7 +73,11 @@ export async function main(epochs = 8, out = join(tmpdir(), 'digits-mlp-trained.
   });
   const testFeeds = feeds(data, test);
   const before = await trainer.evaluate(testFeeds);
-  log(`parameters: ${Object.entries(trainer.parameters).map(([n, p]) => `${n} (${p.length})`).join(', ')}`);
+  log(
+    `parameters: ${Object.entries(trainer.parameters)
+      .map(([n, p]) => `${n} (${p.length})`)
+      .join(', ')}`,
+  );
   log(`held-out loss before training: ${before.toFixed(4)}`);
 
   const epochLosses: number[] = [];

@@ -21,13 +21,7 @@ export {
 } from './autodiff/build.js';
 export type { BatchStatistics } from './autodiff/context.js';
 export { DIFFERENTIABLE_OPERATORS, NON_DIFFERENTIABLE_OPERATORS } from './autodiff/rules/index.js';
-export {
-  createOrtTrainer,
-  type OrtModule,
-  type OrtTrainer,
-  type OrtTrainerOptions,
-  type ParameterArray,
-} from './trainer/trainer.js';
+export { createOrtTrainer, type OrtModule, type OrtTrainer, type OrtTrainerOptions, type ParameterArray } from './trainer/trainer.js';
 export type { ExportOptions } from './trainer/forward.js';
 export { loadCheckpointFile, saveCheckpointFile } from './deprecated.js';
 export { CHECKPOINT_FORMAT } from './trainer/checkpoint.js';

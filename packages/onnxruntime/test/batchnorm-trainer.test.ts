@@ -45,7 +45,7 @@ describe('BatchNormalization running statistics in the trainer', () => {
     expect(t.batchStatistics).toEqual([expect.objectContaining({ runningMean: 'm.running_mean', runningVar: 'm.running_var', momentum: MOMENTUM })]);
   });
 
-  it('follow torch\'s update over several steps (momentum 0.1, unbiased variance), and export with the model', async () => {
+  it("follow torch's update over several steps (momentum 0.1, unbiased variance), and export with the model", async () => {
     const trainer = await createOrtTrainer({ model, trainable, ort, sessionOptions: { intraOpNumThreads: 1 } });
     const initial = readInitializers(model, ['m.running_mean', 'm.running_var']);
     const mean = Array.from(initial['m.running_mean']!);

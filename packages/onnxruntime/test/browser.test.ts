@@ -105,18 +105,34 @@ function sizes(files: Record<string, number>): string {
 }
 
 beforeAll(async () => {
-  if (!statSync(CHROMIUM, { throwIfNoEntry: false })) throw new Error(`${CHROMIUM} is missing: the browser test drives Debian's Chromium (apt-get install chromium); it never downloads one`);
+  if (!statSync(CHROMIUM, { throwIfNoEntry: false }))
+    throw new Error(`${CHROMIUM} is missing: the browser test drives Debian's Chromium (apt-get install chromium); it never downloads one`);
   // The same training with onnxruntime-node, for comparison.
-  const trainer = await createOrtTrainer({ model: classifierModel(), ort: ortNode, optimizer: { lr: 0.05, weightDecay: 0.01 }, sessionOptions: { intraOpNumThreads: 1 } });
+  const trainer = await createOrtTrainer({
+    model: classifierModel(),
+    ort: ortNode,
+    optimizer: { lr: 0.05, weightDecay: 0.01 },
+    sessionOptions: { intraOpNumThreads: 1 },
+  });
   const b = batch();
   expectedLosses = [];
   for (let i = 0; i < STEPS; i++) {
     expectedLosses.push(
-      await trainer.step({ x: new ortNode.Tensor('float32', Float32Array.from(b.x), [b.rows, 4]), y: new ortNode.Tensor('int64', BigInt64Array.from(b.y, (v) => BigInt(v)), [b.rows]) }),
+      await trainer.step({
+        x: new ortNode.Tensor('float32', Float32Array.from(b.x), [b.rows, 4]),
+        y: new ortNode.Tensor(
+          'int64',
+          BigInt64Array.from(b.y, (v) => BigInt(v)),
+          [b.rows],
+        ),
+      }),
     );
   }
   await trainer.release();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
 }, 5 * MINUTES);
 
 afterAll(async () => {
@@ -125,86 +141,105 @@ afterAll(async () => {
 });
 
 describe('the main entry bundled for the browser', () => {
-  it('with esbuild: no Node builtin in the bundle; trains in Chromium (ORT files served from wasmPaths) as onnxruntime-node does', async () => {
-    const out = join(work, 'esbuild');
-    const result = await esbuild({
-      entryPoints: [join(HERE, 'consumer.ts')],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      minify: true,
-      conditions: CONDITIONS,
-      outdir: out,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    expect(result.warnings).toEqual([]);
-    const inputs = Object.values(result.metafile.inputs);
-    const imported = inputs.flatMap((input) => input.imports.map((i) => i.path));
-    expect(imported.filter((p) => BUILTINS.has(p))).toEqual([]);
-    // Nothing left for the page to resolve (esbuild's own helpers are '<runtime>').
-    expect(inputs.flatMap((input) => input.imports.filter((i) => i.external && !i.path.startsWith('<')).map((i) => i.path))).toEqual([]);
-    // What a user copies from node_modules/onnxruntime-web/dist and points ort.env.wasm.wasmPaths at.
-    const ortDir = join(out, 'ort');
-    mkdirSync(ortDir, { recursive: true });
-    for (const f of ORT_RUNTIME_FILES) {
-      copyFileSync(ortDist(f), join(ortDir, f));
-    }
-    writeData(out);
-    writeFileSync(join(out, 'index.html'), readFileSync(join(HERE, 'index.html'), 'utf8').replace('./consumer.ts', './consumer.js'));
-    const js = readFileSync(join(out, 'consumer.js'));
-    console.log(`esbuild bundle (minified): ${sizes({ 'consumer.js': js.length, 'consumer.js gzipped': gzipSync(js, { level: 9 }).length, 'ORT .wasm': statSync(join(ortDir, ORT_RUNTIME_FILES[0]!)).size })}`);
+  it(
+    'with esbuild: no Node builtin in the bundle; trains in Chromium (ORT files served from wasmPaths) as onnxruntime-node does',
+    async () => {
+      const out = join(work, 'esbuild');
+      const result = await esbuild({
+        entryPoints: [join(HERE, 'consumer.ts')],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        minify: true,
+        conditions: CONDITIONS,
+        outdir: out,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      expect(result.warnings).toEqual([]);
+      const inputs = Object.values(result.metafile.inputs);
+      const imported = inputs.flatMap((input) => input.imports.map((i) => i.path));
+      expect(imported.filter((p) => BUILTINS.has(p))).toEqual([]);
+      // Nothing left for the page to resolve (esbuild's own helpers are '<runtime>').
+      expect(inputs.flatMap((input) => input.imports.filter((i) => i.external && !i.path.startsWith('<')).map((i) => i.path))).toEqual([]);
+      // What a user copies from node_modules/onnxruntime-web/dist and points ort.env.wasm.wasmPaths at.
+      const ortDir = join(out, 'ort');
+      mkdirSync(ortDir, { recursive: true });
+      for (const f of ORT_RUNTIME_FILES) {
+        copyFileSync(ortDist(f), join(ortDir, f));
+      }
+      writeData(out);
+      writeFileSync(join(out, 'index.html'), readFileSync(join(HERE, 'index.html'), 'utf8').replace('./consumer.ts', './consumer.js'));
+      const js = readFileSync(join(out, 'consumer.js'));
+      console.log(
+        `esbuild bundle (minified): ${sizes({ 'consumer.js': js.length, 'consumer.js gzipped': gzipSync(js, { level: 9 }).length, 'ORT .wasm': statSync(join(ortDir, ORT_RUNTIME_FILES[0]!)).size })}`,
+      );
 
-    const ctx = await esbuildContext({ logLevel: 'silent' });
-    const server = await ctx.serve({ servedir: out, host: '127.0.0.1', port: 0 });
-    try {
-      const { result: page, errors } = await runInChromium(`http://127.0.0.1:${server.port}/index.html?wasmPaths=/ort/`);
-      expect(errors).toEqual([]);
-      expectTorchLikeTraining(page);
-    } finally {
-      await ctx.dispose();
-    }
-  }, 10 * MINUTES);
+      const ctx = await esbuildContext({ logLevel: 'silent' });
+      const server = await ctx.serve({ servedir: out, host: '127.0.0.1', port: 0 });
+      try {
+        const { result: page, errors } = await runInChromium(`http://127.0.0.1:${server.port}/index.html?wasmPaths=/ort/`);
+        expect(errors).toEqual([]);
+        expectTorchLikeTraining(page);
+      } finally {
+        await ctx.dispose();
+      }
+    },
+    10 * MINUTES,
+  );
 
-  it('with Vite: no module externalized for the browser; ORT files emitted by Vite itself; trains in Chromium as onnxruntime-node does', async () => {
-    const out = join(work, 'vite');
-    const publicDir = join(work, 'vite-public');
-    mkdirSync(publicDir, { recursive: true });
-    writeData(publicDir);
-    const warnings: string[] = [];
-    const logger = createLogger('warn', { allowClearScreen: false });
-    logger.warn = (message) => warnings.push(message);
-    logger.warnOnce = (message) => warnings.push(message);
-    await viteBuild({
-      configFile: false,
-      root: HERE,
-      publicDir,
-      logLevel: 'warn',
-      customLogger: logger,
-      resolve: { conditions: [...CONDITIONS, ...defaultClientConditions] },
-      build: { outDir: out, emptyOutDir: true, reportCompressedSize: false, chunkSizeWarningLimit: 10_000 },
-    });
-    // Vite replaces a Node builtin by an empty module and says so ("externalized for browser compatibility");
-    // the deprecated Node fallback's run-time import is marked for Vite to leave alone. No warning at all.
-    expect(warnings).toEqual([]);
-    const assets = readdirSync(join(out, 'assets'));
-    const js = assets.filter((f) => f.endsWith('.js'));
-    expect(assets.some((f) => /^ort-wasm-simd-threaded\.jsep-.*\.wasm$/.test(f)), `ORT's .wasm among ${assets.join(', ')}`).toBe(true);
-    for (const f of js) expect(readFileSync(join(out, 'assets', f), 'utf8')).not.toContain('__vite-browser-external');
-    const total = js.reduce((n, f) => n + statSync(join(out, 'assets', f)).size, 0);
-    const gzipped = js.reduce((n, f) => n + gzipSync(readFileSync(join(out, 'assets', f)), { level: 9 }).length, 0);
-    console.log(`Vite build: ${sizes({ 'JavaScript (ORT included)': total, 'gzipped': gzipped })}, ${assets.length} assets`);
+  it(
+    'with Vite: no module externalized for the browser; ORT files emitted by Vite itself; trains in Chromium as onnxruntime-node does',
+    async () => {
+      const out = join(work, 'vite');
+      const publicDir = join(work, 'vite-public');
+      mkdirSync(publicDir, { recursive: true });
+      writeData(publicDir);
+      const warnings: string[] = [];
+      const logger = createLogger('warn', { allowClearScreen: false });
+      logger.warn = (message) => warnings.push(message);
+      logger.warnOnce = (message) => warnings.push(message);
+      await viteBuild({
+        configFile: false,
+        root: HERE,
+        publicDir,
+        logLevel: 'warn',
+        customLogger: logger,
+        resolve: { conditions: [...CONDITIONS, ...defaultClientConditions] },
+        build: { outDir: out, emptyOutDir: true, reportCompressedSize: false, chunkSizeWarningLimit: 10_000 },
+      });
+      // Vite replaces a Node builtin by an empty module and says so ("externalized for browser compatibility");
+      // the deprecated Node fallback's run-time import is marked for Vite to leave alone. No warning at all.
+      expect(warnings).toEqual([]);
+      const assets = readdirSync(join(out, 'assets'));
+      const js = assets.filter((f) => f.endsWith('.js'));
+      expect(
+        assets.some((f) => /^ort-wasm-simd-threaded\.jsep-.*\.wasm$/.test(f)),
+        `ORT's .wasm among ${assets.join(', ')}`,
+      ).toBe(true);
+      for (const f of js) expect(readFileSync(join(out, 'assets', f), 'utf8')).not.toContain('__vite-browser-external');
+      const total = js.reduce((n, f) => n + statSync(join(out, 'assets', f)).size, 0);
+      const gzipped = js.reduce((n, f) => n + gzipSync(readFileSync(join(out, 'assets', f)), { level: 9 }).length, 0);
+      console.log(`Vite build: ${sizes({ 'JavaScript (ORT included)': total, gzipped: gzipped })}, ${assets.length} assets`);
 
-    const server = await preview({ configFile: false, root: HERE, logLevel: 'silent', build: { outDir: out }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
-    try {
-      const url = server.resolvedUrls?.local[0];
-      expect(url).toBeDefined();
-      const { result: page, errors } = await runInChromium(url!);
-      expect(errors).toEqual([]);
-      expectTorchLikeTraining(page);
-    } finally {
-      await server.close();
-    }
-  }, 10 * MINUTES);
+      const server = await preview({
+        configFile: false,
+        root: HERE,
+        logLevel: 'silent',
+        build: { outDir: out },
+        preview: { host: '127.0.0.1', port: 0, strictPort: false },
+      });
+      try {
+        const url = server.resolvedUrls?.local[0];
+        expect(url).toBeDefined();
+        const { result: page, errors } = await runInChromium(url!);
+        expect(errors).toEqual([]);
+        expectTorchLikeTraining(page);
+      } finally {
+        await server.close();
+      }
+    },
+    10 * MINUTES,
+  );
 });

@@ -137,10 +137,39 @@ describe('buildTraining', () => {
 
   it('lists the operators the brief asks for among those with gradient rules', () => {
     for (const op of [
-      'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt',
-      'Pow', 'Softmax', 'LogSoftmax', 'SoftmaxCrossEntropyLoss', 'NegativeLogLikelihoodLoss', 'ReduceMean', 'ReduceSum',
-      'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Gather', 'Identity', 'Dropout', 'Conv',
-      'MaxPool', 'AveragePool',
+      'Gemm',
+      'MatMul',
+      'Add',
+      'Sub',
+      'Mul',
+      'Div',
+      'Neg',
+      'Relu',
+      'LeakyRelu',
+      'Sigmoid',
+      'Tanh',
+      'Exp',
+      'Log',
+      'Sqrt',
+      'Pow',
+      'Softmax',
+      'LogSoftmax',
+      'SoftmaxCrossEntropyLoss',
+      'NegativeLogLikelihoodLoss',
+      'ReduceMean',
+      'ReduceSum',
+      'Reshape',
+      'Flatten',
+      'Transpose',
+      'Squeeze',
+      'Unsqueeze',
+      'Concat',
+      'Gather',
+      'Identity',
+      'Dropout',
+      'Conv',
+      'MaxPool',
+      'AveragePool',
     ]) {
       expect(DIFFERENTIABLE_OPERATORS).toContain(op);
     }
@@ -170,7 +199,9 @@ describe('buildTraining rejects bad input with errors that name the culprit, cha
     const spec = mlpSpec();
     spec.initializers!.push({ name: 'count', type: 'int64', dims: [1], values: [3] });
     const bytes = makeModel(spec);
-    expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'Wx'] })).toThrow(/trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/);
+    expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'Wx'] })).toThrow(
+      /trainable parameter 'Wx' is not an initializer of the model; float initializers: W, b/,
+    );
     expect(() => buildTrainingBytes(bytes, { trainable: ['x'] })).toThrow(/'x' is not an initializer.*graph input/);
     expect(() => buildTrainingBytes(bytes, { trainable: ['count'] })).toThrow(/trainable parameter 'count' is INT64; only FLOAT and DOUBLE/);
     expect(() => buildTrainingBytes(bytes, { trainable: ['W', 'W'] })).toThrow(/'W' is listed twice/);
@@ -293,7 +324,7 @@ describe('operators whose form changes with the opset, and subgraphs', () => {
     });
   }
 
-  it('rewrites opset 13\'s training-mode BatchNormalization for opset 16 (training_mode, three outputs)', async () => {
+  it("rewrites opset 13's training-mode BatchNormalization for opset 16 (training_mode, three outputs)", async () => {
     const t = buildTraining(batchNormAfterGather(), { trainable: ['table', 'scale'] });
     expect(t.opset).toBe(16);
     const bn = decodeModel(t.model).graph!.node!.find((n) => n.name === 'bn')!;
@@ -309,10 +340,12 @@ describe('operators whose form changes with the opset, and subgraphs', () => {
     await session.release();
   });
 
-  it('refuses the rewrite when opset 13\'s saved statistics are read', () => {
+  it("refuses the rewrite when opset 13's saved statistics are read", () => {
     const m = decodeModel(batchNormAfterGather());
     m.graph!.output!.push({ name: 'sm', type: { tensorType: { elemType: 1 } } });
-    expect(() => buildTraining(encodeModel(m), { loss: 'loss', trainable: ['table'] })).toThrow(/BatchNormalization node 'bn': its saved_mean\/saved_var outputs are used/);
+    expect(() => buildTraining(encodeModel(m), { loss: 'loss', trainable: ['table'] })).toThrow(
+      /BatchNormalization node 'bn': its saved_mean\/saved_var outputs are used/,
+    );
   });
 
   /** A Loop over `count` iterations whose body reads `W`, with a loop-carried sum or an unsupported operator. */
@@ -330,7 +363,10 @@ describe('operators whose form changes with the opset, and subgraphs', () => {
       }),
     );
     const vi = (name: string, elemType: number) => ({ name, type: { tensorType: { elemType, ...(elemType === 1 ? {} : { shape: { dim: [] } }) } } });
-    const nodes = [{ input: ['W', 'W'], output: ['row'], opType: bodyOp, name: 'inner' }, { input: ['cond'], output: ['cond_out'], opType: 'Identity' }];
+    const nodes = [
+      { input: ['W', 'W'], output: ['row'], opType: bodyOp, name: 'inner' },
+      { input: ['cond'], output: ['cond_out'], opType: 'Identity' },
+    ];
     if (carried) nodes.push({ input: ['acc', 'row'], output: ['acc_out'], opType: 'Add', name: 'carry' });
     m.graph!.node![0]!.attribute = [
       {
@@ -358,7 +394,9 @@ describe('operators whose form changes with the opset, and subgraphs', () => {
   });
 
   it('names what a Loop gradient cannot do: loop-carried values, unsupported operators in the body', () => {
-    expect(() => buildTraining(loopModel(true), { loss: 'loss', trainable: ['W'] })).toThrow(/Loop node 'loop': the gradient needs a body without loop-carried values/);
+    expect(() => buildTraining(loopModel(true), { loss: 'loss', trainable: ['W'] })).toThrow(
+      /Loop node 'loop': the gradient needs a body without loop-carried values/,
+    );
     expect(() => buildTraining(loopModel(false, 'Mish'), { trainable: ['W'] })).toThrow(/Loop node 'loop': no gradient rule for operator Mish \(Mish node/);
   });
 });

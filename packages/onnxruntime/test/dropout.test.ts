@@ -116,7 +116,7 @@ describe('Dropout', () => {
   });
 });
 
-describe('Dropout with the build\'s seed', () => {
+describe("Dropout with the build's seed", () => {
   async function masks(model: Uint8Array, options: { seed?: number }, runs: number): Promise<string[]> {
     const t = buildTraining(model, { trainable: ['x'], ...options });
     const session = await ort.InferenceSession.create(t.model);
@@ -130,7 +130,7 @@ describe('Dropout with the build\'s seed', () => {
     return out;
   }
 
-  it('draws the same sequence of masks in every session, another for another seed; a Dropout\'s own seed is kept', async () => {
+  it("draws the same sequence of masks in every session, another for another seed; a Dropout's own seed is kept", async () => {
     const model = dropoutModel('train', false);
     const a = await masks(model, { seed: 11 }, 3);
     expect(new Set(a).size).toBe(3);

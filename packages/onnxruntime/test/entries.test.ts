@@ -98,7 +98,9 @@ describe('the main entry', () => {
 
   it('refuses an ort that is not an ONNX Runtime module, naming the option', async () => {
     await expect(main.createOrtTrainer({ model: classifierModel(), ort: {} as never })).rejects.toThrow(/options\.ort must be an ONNX Runtime module/);
-    await expect(main.createOrtTrainer({ model: classifierModel(), ort: { InferenceSession: {}, Tensor: ort.Tensor } as never })).rejects.toThrow(/options\.ort/);
+    await expect(main.createOrtTrainer({ model: classifierModel(), ort: { InferenceSession: {}, Tensor: ort.Tensor } as never })).rejects.toThrow(
+      /options\.ort/,
+    );
   });
 
   it('takes a module whose default export is ONNX Runtime (import ort from ...)', async () => {

@@ -23,7 +23,7 @@ describe('trainable names and patterns', () => {
 
   it('refuse a pattern that matches nothing, naming it and the initializers', () => {
     expect(() => resolveTrainable(model, ['fc2', /^head\./])).toThrow(
-      "trainable /^head\\./ matches no FLOAT or DOUBLE initializer of the model; they are: fc1.weight, fc1.bias, fc2.weight, fc2.bias",
+      'trainable /^head\\./ matches no FLOAT or DOUBLE initializer of the model; they are: fc1.weight, fc1.bias, fc2.weight, fc2.bias',
     );
     expect(() => resolveTrainable(model, 'fc3')).toThrow(/trainable 'fc3' matches no FLOAT/);
     expect(() => resolveTrainable(model, [])).toThrow(/options\.trainable is empty/);

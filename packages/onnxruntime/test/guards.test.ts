@@ -174,7 +174,11 @@ describe('parameter names that are not ordinary keys', () => {
 
 describe('options of the wrong type', () => {
   it('exclude: 5 is named as the trainer option it is', async () => {
-    await expect(createOrtTrainer({ model: classifierModel(), exclude: 5 as never, ort })).rejects.toThrow(/options\.exclude must be a name pattern .*got number 5/);
-    await expect(createOrtTrainer({ model: classifierModel(), exclude: ['bias', 5] as never, ort })).rejects.toThrow(/options\.exclude\[1\] must be a name pattern/);
+    await expect(createOrtTrainer({ model: classifierModel(), exclude: 5 as never, ort })).rejects.toThrow(
+      /options\.exclude must be a name pattern .*got number 5/,
+    );
+    await expect(createOrtTrainer({ model: classifierModel(), exclude: ['bias', 5] as never, ort })).rejects.toThrow(
+      /options\.exclude\[1\] must be a name pattern/,
+    );
   });
 });

@@ -33,7 +33,22 @@ describe('the operator registry', () => {
 
   it('lists what torch 1.13 exports for the models this package trains', () => {
     // Transformer encoders, causal attention, GPT-style blocks, CNNs with BatchNorm, LayerNorm MLPs, EmbeddingBag.
-    for (const op of ['LayerNormalization', 'BatchNormalization', 'Softmax', 'MatMul', 'Erf', 'Tanh', 'Slice', 'Split', 'Where', 'Expand', 'Loop', 'Trilu', 'Dropout', 'Gather']) {
+    for (const op of [
+      'LayerNormalization',
+      'BatchNormalization',
+      'Softmax',
+      'MatMul',
+      'Erf',
+      'Tanh',
+      'Slice',
+      'Split',
+      'Where',
+      'Expand',
+      'Loop',
+      'Trilu',
+      'Dropout',
+      'Gather',
+    ]) {
       expect(DIFFERENTIABLE_OPERATORS).toContain(op);
     }
     for (const op of ['Shape', 'ConstantOfShape', 'Range', 'Equal', 'Less', 'Not']) expect(NON_DIFFERENTIABLE_OPERATORS).toContain(op);

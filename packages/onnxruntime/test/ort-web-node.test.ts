@@ -59,12 +59,15 @@ describe('onnxruntime-web (wasm) passed as ort, in Node', () => {
     for (const rows of f.batches) {
       losses.push(await trainer.step(web(batchFeeds(f, rows))));
       if (losses.length === 1) {
-        for (const [n, g] of Object.entries(f.expected.firstGrads)) deviations.grads = Math.max(deviations.grads, relDeviation(trainer.gradients[n]!, g.data, 1e-3));
+        for (const [n, g] of Object.entries(f.expected.firstGrads))
+          deviations.grads = Math.max(deviations.grads, relDeviation(trainer.gradients[n]!, g.data, 1e-3));
       }
     }
     deviations.loss = relDeviation(losses, f.expected.losses, 1e-3);
     for (const [n, p] of Object.entries(f.expected.params)) deviations.params = Math.max(deviations.params, relDeviation(trainer.parameters[n]!, p.data, 1e-2));
-    console.log(`onnxruntime-web in Node, ${name} (${f.dtype}): gradients ${deviations.grads.toExponential(1)}, losses ${deviations.loss.toExponential(1)}, parameters ${deviations.params.toExponential(1)}`);
+    console.log(
+      `onnxruntime-web in Node, ${name} (${f.dtype}): gradients ${deviations.grads.toExponential(1)}, losses ${deviations.loss.toExponential(1)}, parameters ${deviations.params.toExponential(1)}`,
+    );
     // The wasm build has double kernels for every operator these models use: float64 keeps float64's bounds.
     const tol = f.dtype === 'float64' ? { grads: 1e-12, loss: 1e-12, params: 1e-10 } : TOLERANCE;
     expect(deviations.grads).toBeLessThanOrEqual(tol.grads);

@@ -78,7 +78,7 @@ describe('a torch-exported model with training-mode Dropout', () => {
     const h = Array.from({ length: 16 }, (_, j) => {
       let s = p['a.bias']![j]!;
       for (let k = 0; k < 6; k++) s += p['a.weight']![j * 6 + k]! * x[k]!;
-      return mask[j] ? (Math.max(s, 0) / 0.7) : 0;
+      return mask[j] ? Math.max(s, 0) / 0.7 : 0;
     });
     const z = Array.from({ length: 3 }, (_, c) => p['b.bias']![c]! + h.reduce((acc, hj, j) => acc + p['b.weight']![c * 16 + j]! * hj, 0));
     const zmax = Math.max(...z);

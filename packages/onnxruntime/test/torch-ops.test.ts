@@ -29,7 +29,12 @@ interface OpsFixture {
 const fixture = JSON.parse(gunzipSync(readFileSync(`${FIXTURES_DIR}ops/torch-ops.json.gz`)).toString('utf8')) as OpsFixture;
 
 function tensor(t: StoredTensor): ort.Tensor {
-  if (t.dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape);
+  if (t.dtype === 'int64')
+    return new ort.Tensor(
+      'int64',
+      BigInt64Array.from(t.data, (v) => BigInt(v)),
+      t.shape,
+    );
   if (t.dtype === 'bool') return new ort.Tensor('bool', Uint8Array.from(t.data), t.shape);
   return new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
 }
@@ -40,11 +45,41 @@ const TOLERANCE = { loss: 1e-5, grads: 1e-4, buffers: 1e-5 };
 const measured: Record<string, { loss: number; grads: number; buffers?: number }> = {};
 
 describe('gradient rules against torch autograd (torch 1.13 exports of single operators and blocks)', () => {
-  it('covers the operators of today\'s models', () => {
+  it("covers the operators of today's models", () => {
     expect(fixture.format).toBe('adamw-onnxruntime-ops/1');
     expect(fixture.generator.torch).toMatch(/^1\.13/);
     const ops = new Set(fixture.cases.flatMap((c) => c.operators));
-    for (const op of ['LayerNormalization', 'BatchNormalization', 'Erf', 'Softplus', 'Slice', 'Split', 'Where', 'Expand', 'Tile', 'Cast', 'Clip', 'Min', 'Max', 'ReduceMax', 'ReduceSumSquare', 'Gather', 'MatMul', 'Softmax', 'Transpose', 'Reshape', 'Shape', 'ConstantOfShape', 'Range', 'Equal', 'Less', 'Not', 'Loop', 'Trilu', 'Gelu']) {
+    for (const op of [
+      'LayerNormalization',
+      'BatchNormalization',
+      'Erf',
+      'Softplus',
+      'Slice',
+      'Split',
+      'Where',
+      'Expand',
+      'Tile',
+      'Cast',
+      'Clip',
+      'Min',
+      'Max',
+      'ReduceMax',
+      'ReduceSumSquare',
+      'Gather',
+      'MatMul',
+      'Softmax',
+      'Transpose',
+      'Reshape',
+      'Shape',
+      'ConstantOfShape',
+      'Range',
+      'Equal',
+      'Less',
+      'Not',
+      'Loop',
+      'Trilu',
+      'Gelu',
+    ]) {
       expect(ops, op).toContain(op);
     }
   });
@@ -84,7 +119,10 @@ describe('gradient rules against torch autograd (torch 1.13 exports of single op
   });
 
   afterAll(() => {
-    const lines = Object.entries(measured).map(([n, m]) => `${n}: grads ${m.grads.toExponential(1)}, loss ${m.loss.toExponential(1)}${m.buffers === undefined ? '' : `, running statistics ${m.buffers.toExponential(1)}`}`);
+    const lines = Object.entries(measured).map(
+      ([n, m]) =>
+        `${n}: grads ${m.grads.toExponential(1)}, loss ${m.loss.toExponential(1)}${m.buffers === undefined ? '' : `, running statistics ${m.buffers.toExponential(1)}`}`,
+    );
     if (process.env.ADAMW_REPORT) console.log(lines.join('\n'));
   });
 });

@@ -12,9 +12,7 @@ function snapshot(t: OrtTrainer) {
   const copy = <T extends Float32Array | Float64Array>(a: T): T => a.slice() as T;
   return {
     params: Object.fromEntries(Object.entries(t.parameters).map(([k, v]) => [k, copy(v)])),
-    states: Object.fromEntries(
-      Object.entries(t.states).map(([k, s]) => [k, { step: s.step, m: copy(s.m), v: copy(s.v), vMax: s.vMax && copy(s.vMax) }]),
-    ),
+    states: Object.fromEntries(Object.entries(t.states).map(([k, s]) => [k, { step: s.step, m: copy(s.m), v: copy(s.v), vMax: s.vMax && copy(s.vMax) }])),
     stepCount: t.stepCount,
   };
 }
@@ -183,10 +181,18 @@ describe('a failed step leaves parameters and state unchanged and says why', () 
     await bad(trainer, { x, y, z: x }, /feed 'z' is not an input of the model \(inputs: x, y\)/);
     await bad(trainer, { x, y, 'fc1.bias': x }, /feed 'fc1.bias' is a trained parameter/);
     await bad(trainer, { x: new ort.Tensor('float64', new Float64Array(16), [4, 4]), y }, /feed 'x' is float64, but the model declares float32/);
-    await bad(trainer, { x: new ort.Tensor('float32', new Float32Array(20), [4, 5]), y }, /feed 'x' has shape \[4, 5\], but the model declares \[batch, 4\] \(axis 1 must be 4\)/);
+    await bad(
+      trainer,
+      { x: new ort.Tensor('float32', new Float32Array(20), [4, 5]), y },
+      /feed 'x' has shape \[4, 5\], but the model declares \[batch, 4\] \(axis 1 must be 4\)/,
+    );
     await bad(trainer, { x: new ort.Tensor('float32', new Float32Array(16), [4, 4, 1]), y }, /feed 'x' has shape \[4, 4, 1\]/);
     await bad(trainer, { x, y: new ort.Tensor('int64', new BigInt64Array(3), [3]) }, /feed 'y' has batch = 3 \(axis 0\) but feed 'x' has batch = 4/);
-    await bad(trainer, { x, y: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 7n, 2n]), [4]) }, /feed 'y' holds 7 at index 2; SoftmaxCrossEntropyLoss needs labels in \[0, 3\)/);
+    await bad(
+      trainer,
+      { x, y: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 7n, 2n]), [4]) },
+      /feed 'y' holds 7 at index 2; SoftmaxCrossEntropyLoss needs labels in \[0, 3\)/,
+    );
     await expect(trainer.step(null as never)).rejects.toThrow(/feeds must be an object/);
     await trainer.release();
   });

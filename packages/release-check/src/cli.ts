@@ -40,7 +40,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const results = await packAll();
   if (flags.includes('--json')) {
-    console.log(JSON.stringify(results.map(({ packed, status, sizes }) => ({ ...packed, tarball: undefined, status, sizes })), null, 2));
+    console.log(
+      JSON.stringify(
+        results.map(({ packed, status, sizes }) => ({ ...packed, tarball: undefined, status, sizes })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   for (const { packed, status, sizes } of results) {
@@ -49,7 +55,9 @@ async function main(argv: string[]): Promise<number> {
     for (const f of packed.files) console.log(`    ${formatBytes(sizes[f]!).padStart(9)}  ${f}`);
   }
   const total = results.reduce((sum, r) => sum + r.packed.packedSize, 0);
-  console.log(`\n${results.filter((r) => r.status !== 'published').length} of ${results.length} packages would be published (${formatBytes(total)} of tarballs).`);
+  console.log(
+    `\n${results.filter((r) => r.status !== 'published').length} of ${results.length} packages would be published (${formatBytes(total)} of tarballs).`,
+  );
   return 0;
 }
 

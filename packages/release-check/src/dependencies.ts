@@ -30,11 +30,14 @@ export function checkDependencyPolicy(pkg: PublicPackage, m: Manifest): Problem[
   if (Object.keys(optional).length > 0) fail('optionalDependencies', `none expected, got ${Object.keys(optional).join(', ')}`);
 
   for (const [name, range] of Object.entries(deps)) {
-    if (name.startsWith('@adamw/') && name !== '@adamw/core') fail('dependencies', `${name}: a public package depends on @adamw/core only, never on another adapter`);
-    if (name.startsWith('@adamw/') && range !== 'workspace:^') fail('dependencies', `${name} should be "workspace:^" (published as ^<version>), got "${range}"`);
+    if (name.startsWith('@adamw/') && name !== '@adamw/core')
+      fail('dependencies', `${name}: a public package depends on @adamw/core only, never on another adapter`);
+    if (name.startsWith('@adamw/') && range !== 'workspace:^')
+      fail('dependencies', `${name} should be "workspace:^" (published as ^<version>), got "${range}"`);
     if (FRAMEWORK_PATTERN.test(name)) fail('dependencies', `${name} is a framework package: make it a peer dependency`);
   }
-  if ('@adamw/core' in peers) fail('peerDependencies', '@adamw/core must be a regular dependency, not a peer (a peer on a 0.x core makes changesets bump the adapter to 1.0.0)');
+  if ('@adamw/core' in peers)
+    fail('peerDependencies', '@adamw/core must be a regular dependency, not a peer (a peer on a 0.x core makes changesets bump the adapter to 1.0.0)');
 
   switch (pkg.role) {
     case 'core':

@@ -13,7 +13,12 @@ const run = promisify(execFile);
 export function consumerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_(package|lifecycle|command|execpath|node_execpath)|npm_config_user_agent|npm_config_verify_deps|pnpm_config_|PNPM_|NODE_OPTIONS$|VITEST|TEST$|NODE_ENV$)/i.test(key)) continue;
+    if (
+      /^(npm_(package|lifecycle|command|execpath|node_execpath)|npm_config_user_agent|npm_config_verify_deps|pnpm_config_|PNPM_|NODE_OPTIONS$|VITEST|TEST$|NODE_ENV$)/i.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   return env;
@@ -27,10 +32,7 @@ export function consumerEnv(): NodeJS.ProcessEnv {
  */
 export async function createConsumerProject(dir: string, dependencies: Record<string, string>): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'adamw-consumer', version: '1.0.0', private: true, dependencies }, null, 2)}\n`,
-  );
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'adamw-consumer', version: '1.0.0', private: true, dependencies }, null, 2)}\n`);
   await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: dir,
     env: consumerEnv(),

@@ -99,8 +99,10 @@ export function checkManifest(pkg: PublicPackage, m: Manifest): Problem[] {
         if (typeof target.default !== 'string') fail('exports', `exports["."].${kind}.default missing`);
         const wantJs = kind === 'import' ? /\.m?js$/ : /\.c?js$/;
         const wantDts = kind === 'import' ? /\.d\.m?ts$/ : /\.d\.cts$/;
-        if (typeof target.default === 'string' && !wantJs.test(target.default)) fail('exports', `exports["."].${kind}.default has the wrong extension: ${target.default}`);
-        if (typeof target.types === 'string' && !wantDts.test(target.types)) fail('exports', `exports["."].${kind}.types has the wrong extension: ${target.types}`);
+        if (typeof target.default === 'string' && !wantJs.test(target.default))
+          fail('exports', `exports["."].${kind}.default has the wrong extension: ${target.default}`);
+        if (typeof target.types === 'string' && !wantDts.test(target.types))
+          fail('exports', `exports["."].${kind}.types has the wrong extension: ${target.types}`);
         for (const path of [target.types, target.default]) {
           if (typeof path === 'string' && files && !isPublished(path, files)) fail('exports', `${path} is not covered by "files"`);
         }

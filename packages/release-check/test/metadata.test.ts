@@ -49,16 +49,28 @@ describe('the checks catch broken packages', () => {
   it('flags exports without CommonJS, with types not first, or outside files', () => {
     const noRequire = good();
     delete (noRequire.exports as Record<string, Record<string, unknown>>)['.']!.require;
-    expect(checkManifest(core, noRequire).map((p) => p.message).join()).toMatch(/require missing/);
+    expect(
+      checkManifest(core, noRequire)
+        .map((p) => p.message)
+        .join(),
+    ).toMatch(/require missing/);
 
     const typesLast = good();
     const imp = (typesLast.exports as Record<string, Record<string, Record<string, string>>>)['.']!.import!;
     (typesLast.exports as Record<string, Record<string, unknown>>)['.']!.import = { default: imp.default, types: imp.types };
-    expect(checkManifest(core, typesLast).map((p) => p.message).join()).toMatch(/types must come first/);
+    expect(
+      checkManifest(core, typesLast)
+        .map((p) => p.message)
+        .join(),
+    ).toMatch(/types must come first/);
 
     const unpublished = good();
     unpublished.files = ['src', 'README.md', 'CHANGELOG.md'];
-    expect(checkManifest(core, unpublished).map((p) => p.message).join()).toMatch(/not covered by "files"/);
+    expect(
+      checkManifest(core, unpublished)
+        .map((p) => p.message)
+        .join(),
+    ).toMatch(/not covered by "files"/);
   });
 
   it('flags sideEffects: false on a package whose import registers something', () => {
@@ -80,7 +92,9 @@ describe('the checks catch broken packages', () => {
       peerDependencies: { '@adamw/core': '*' },
       devDependencies: { '@tensorflow/tfjs-core': '4.22.0' },
     };
-    const messages = checkDependencyPolicy(tfjs, m).map((p) => p.message).join('\n');
+    const messages = checkDependencyPolicy(tfjs, m)
+      .map((p) => p.message)
+      .join('\n');
     expect(messages).toMatch(/"workspace:\^"/);
     expect(messages).toMatch(/framework package: make it a peer/);
     expect(messages).toMatch(/regular dependency, not a peer/);
@@ -93,7 +107,11 @@ describe('the checks catch broken packages', () => {
       peerDependencies: { '@tensorflow/tfjs-core': '^3.0.0' },
       devDependencies: { '@tensorflow/tfjs-core': '4.22.0' },
     };
-    expect(checkDependencyPolicy(tfjs, tested).map((p) => p.message).join()).toMatch(/outside the peer range/);
+    expect(
+      checkDependencyPolicy(tfjs, tested)
+        .map((p) => p.message)
+        .join(),
+    ).toMatch(/outside the peer range/);
     expect(checkDependencyPolicy(core, { dependencies: { 'left-pad': '1' } }).map((p) => p.field)).toEqual(['dependencies']);
   });
 

@@ -16,15 +16,17 @@ describe.each(PUBLIC_PACKAGES)('$name, packed', (pkg) => {
     for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'README.md', 'package.json']) {
       expect(files, f).toContain(f);
     }
-    expect(files.some((f) => /^(LICENSE|LICENCE)(\.md|\.txt)?$/i.test(f)), 'a LICENSE file in the package folder (npm does not take the root one)').toBe(true);
+    expect(
+      files.some((f) => /^(LICENSE|LICENCE)(\.md|\.txt)?$/i.test(f)),
+      'a LICENSE file in the package folder (npm does not take the root one)',
+    ).toBe(true);
     const stray = files.filter((f) => /(^|\/)(test|tests|__tests__|node_modules|\.scratch|bench)\/|\.test\.|tsconfig|vitest\.config|tsup\.config/.test(f));
     expect(stray).toEqual([]);
   });
 
   it('ships every file its exports map points at (every entry, both formats)', () => {
     const { files } = packedOrThrow(pkg.name);
-    const targets = (x: unknown): string[] =>
-      typeof x === 'string' ? [x] : x !== null && typeof x === 'object' ? Object.values(x).flatMap(targets) : [];
+    const targets = (x: unknown): string[] => (typeof x === 'string' ? [x] : x !== null && typeof x === 'object' ? Object.values(x).flatMap(targets) : []);
     const exported = targets(readManifest(pkg.dir).exports).map((t) => t.replace(/^\.\//, ''));
     expect(exported.length).toBeGreaterThan(4);
     expect(exported.filter((f) => !files.includes(f))).toEqual([]);

@@ -53,7 +53,9 @@ describe('@adamw/onnxruntime size', () => {
       nodePaths: [join(ROOT, 'packages', 'onnxruntime', 'node_modules')],
       external: ['onnxruntime-common', 'onnxruntime-web', 'onnxruntime-node'],
     });
-    console.log(`@adamw/onnxruntime (main entry, with core and protobufjs): ${formatBytes(size.minified)} minified, ${formatBytes(size.gzipped)} gzipped (budget ${formatBytes(ONNXRUNTIME_GZIP_BUDGET)})`);
+    console.log(
+      `@adamw/onnxruntime (main entry, with core and protobufjs): ${formatBytes(size.minified)} minified, ${formatBytes(size.gzipped)} gzipped (budget ${formatBytes(ONNXRUNTIME_GZIP_BUDGET)})`,
+    );
     expect(size.gzipped).toBeLessThanOrEqual(ONNXRUNTIME_GZIP_BUDGET);
     expect(size.gzipped).toBeGreaterThan(10_000);
   });

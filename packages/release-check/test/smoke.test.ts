@@ -15,9 +15,7 @@ function projectFor(pkg: PublicPackage): Promise<string> {
   let project = projects.get(pkg.name);
   if (!project) {
     project = (async () => {
-      const tarballs = Object.fromEntries(
-        [pkg.name, '@adamw/core'].map((name) => [name, packedOrThrow(name).tarball]),
-      );
+      const tarballs = Object.fromEntries([pkg.name, '@adamw/core'].map((name) => [name, packedOrThrow(name).tarball]));
       const dir = join(inject('workDir'), 'consumers', pkg.name.split('/')[1]!);
       await createConsumerProject(dir, consumerDependencies(pkg, tarballs));
       for (const f of readdirSync(smokeDir(pkg))) copyFileSync(join(smokeDir(pkg), f), join(dir, f));

@@ -28,10 +28,17 @@ describe('writeFileAtomic under SIGKILL', () => {
       outcomes.push({ ...outcome, loaded: gen });
     }
     // At least one kill must have landed inside a save, or the test proved nothing.
-    expect(outcomes.some((o) => o.begun > o.lastSaved), JSON.stringify(outcomes)).toBe(true);
+    expect(
+      outcomes.some((o) => o.begun > o.lastSaved),
+      JSON.stringify(outcomes),
+    ).toBe(true);
     // Killed writers may leave their temporary files, never a torn target.
     const written = outcomes.map((_, k) => `atomic-${k}.bin`);
-    expect(readdirSync(dir).filter((f) => !f.endsWith('.tmp')).sort()).toEqual(written.sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => !f.endsWith('.tmp'))
+        .sort(),
+    ).toEqual(written.sort());
     // Whatever temporary files the kills left, the next write of each file removes them.
     for (const [k, name] of written.entries()) await writeFileAtomic(join(dir, name), new Uint8Array([k]));
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -44,7 +51,13 @@ describe('writeFileAtomic under SIGKILL', () => {
     const deadPid = Number(gone.stdout);
     expect(deadPid).toBeGreaterThan(0);
     const temp = (pid: number, tag: string) => `.shared.bin.${pid}.${tag}.tmp`;
-    const names = [temp(deadPid, 'aaaaaaaaaaaa'), temp(process.pid, 'bbbbbbbbbbbb'), temp(process.ppid, 'cccccccccccc'), '.shared.bin.notes.tmp', '.other.bin.1.dddddddddddd.tmp'];
+    const names = [
+      temp(deadPid, 'aaaaaaaaaaaa'),
+      temp(process.pid, 'bbbbbbbbbbbb'),
+      temp(process.ppid, 'cccccccccccc'),
+      '.shared.bin.notes.tmp',
+      '.other.bin.1.dddddddddddd.tmp',
+    ];
     for (const name of names) writeFileSync(join(dir, name), 'partial');
     await writeFileAtomic(target, new Uint8Array([1, 2, 3]));
     const left = readdirSync(dir).filter((f) => f.endsWith('.tmp'));

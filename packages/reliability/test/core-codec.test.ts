@@ -51,20 +51,50 @@ describe('a forged header is checked against the bytes before anything is alloca
   const two = new Uint8Array(32);
 
   it('a header claiming 2^27 elements for 4 stored values allocates nothing and says which array lies', () => {
-    const bytes = state([{ ...m, length: 2 ** 27 }, { ...v, offset: 0 }], f32([1, 2, 3, 4]));
+    const bytes = state(
+      [
+        { ...m, length: 2 ** 27 },
+        { ...v, offset: 0 },
+      ],
+      f32([1, 2, 3, 4]),
+    );
     let error: Error | undefined;
     expect(allocatedDuring(() => (error = refusal(() => deserializeAdamWState(bytes))))).toBeLessThan(1 << 20);
-    expect(error!.message).toMatch(/corrupt adamw archive: array 'm' \(float32 × 134217728 = 536870912 bytes at offset 0\) does not fit in the 16 bytes of data/);
+    expect(error!.message).toMatch(
+      /corrupt adamw archive: array 'm' \(float32 × 134217728 = 536870912 bytes at offset 0\) does not fit in the 16 bytes of data/,
+    );
   });
 
   it('a header claiming 2^40 elements gets the same clear error, not "Invalid typed array length"', () => {
-    const bytes = state([{ ...m, length: 2 ** 40 }, { ...v, offset: 0 }], f32([1, 2, 3, 4]));
+    const bytes = state(
+      [
+        { ...m, length: 2 ** 40 },
+        { ...v, offset: 0 },
+      ],
+      f32([1, 2, 3, 4]),
+    );
     expect(() => deserializeAdamWState(bytes)).toThrow(/corrupt adamw archive: array 'm' .* does not fit/);
   });
 
   const cases: [string, readonly Entry[] | string, Uint8Array, RegExp][] = [
-    ['an offset pointing into the header', [{ ...m, offset: -16 }, { ...v, offset: 0 }], new Uint8Array(16), /array 'm' .*offset -16/],
-    ['an unknown dtype (once read as float64)', [{ ...m, dtype: 'int8', length: 2 }, { ...v, dtype: 'float64', length: 2 }], two, /array 'm' has dtype 'int8'; expected 'float32' or 'float64'/],
+    [
+      'an offset pointing into the header',
+      [
+        { ...m, offset: -16 },
+        { ...v, offset: 0 },
+      ],
+      new Uint8Array(16),
+      /array 'm' .*offset -16/,
+    ],
+    [
+      'an unknown dtype (once read as float64)',
+      [
+        { ...m, dtype: 'int8', length: 2 },
+        { ...v, dtype: 'float64', length: 2 },
+      ],
+      two,
+      /array 'm' has dtype 'int8'; expected 'float32' or 'float64'/,
+    ],
     ['a fractional length', [{ ...m, length: 3.5 }, v], two, /array 'm' has length 3.5/],
     ['a length given as a string', [{ ...m, length: '4' }, v], two, /array 'm' has length "4"/],
     ['an offset off the 8-byte grid', [m, { ...v, offset: 17 }], new Uint8Array(40), /array 'v' starts at offset 17; expected 16/],
@@ -111,7 +141,9 @@ describe('a forged header is checked against the bytes before anything is alloca
     const vOnly = [entries(4, 4, 4)[0]!, { ...entries(4, 4, 4)[2]!, offset: 16 }];
     expect(() => deserializeCheckpoint(forged('adamw-checkpoint', meta, vOnly, new Uint8Array(32)))).toThrow(/states\['w'\] has v but no m/);
     const badStep = forged('adamw-checkpoint', '{"steps":{"w":"1"},"user":null}', entries(4, 4, 4), new Uint8Array(48));
-    expect(() => deserializeCheckpoint(badStep)).toThrow(/corrupt adamw-checkpoint archive: the stored step of 'w' must be a non-negative safe integer, got "1"/);
+    expect(() => deserializeCheckpoint(badStep)).toThrow(
+      /corrupt adamw-checkpoint archive: the stored step of 'w' must be a non-negative safe integer, got "1"/,
+    );
     const noSteps = forged('adamw-checkpoint', '{"user":null}', entries(4, 4, 4), new Uint8Array(48));
     expect(() => deserializeCheckpoint(noSteps)).toThrow(/corrupt adamw-checkpoint archive: the metadata has no step counts/);
   });
@@ -121,7 +153,10 @@ describe('a forged header is checked against the bytes before anything is alloca
       name: fc.constantFrom('m', 'v', 'vMax', 'x'),
       dtype: fc.constantFrom<unknown>('float32', 'float64', 'int8', 'float16', 4, null),
       length: fc.oneof(fc.nat(6), fc.constantFrom<unknown>(2 ** 27, 2 ** 40, 2 ** 53, -1, 1.5, '4', null, Infinity)),
-      offset: fc.oneof(fc.nat(6).map((k) => 8 * k), fc.constantFrom<unknown>(-16, -8, 3, 2 ** 31, 1e300)),
+      offset: fc.oneof(
+        fc.nat(6).map((k) => 8 * k),
+        fc.constantFrom<unknown>(-16, -8, 3, 2 ** 31, 1e300),
+      ),
     });
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 4 }), fc.nat(64), (arrays, dataBytes) => {
@@ -156,22 +191,46 @@ describe('a forged header is checked against the bytes before anything is alloca
 describe('names that reach for a prototype', () => {
   // Each array holds two float32 values: 8 bytes, right after the previous one.
   const data = (arrays: Entry[]) => new Uint8Array(8 * arrays.length);
-  const checkpoint = (steps: string, arrays: Entry[], user = 'null') => forged('adamw-checkpoint', jsonObject([['steps', steps], ['user', user]]), arrays, data(arrays));
+  const checkpoint = (steps: string, arrays: Entry[], user = 'null') =>
+    forged(
+      'adamw-checkpoint',
+      jsonObject([
+        ['steps', steps],
+        ['user', user],
+      ]),
+      arrays,
+      data(arrays),
+    );
   const array = (name: string, offset = 0): Entry => ({ name, dtype: 'float32', length: 2, offset });
 
   const archive = (b: Uint8Array) => unpackArrays(b);
   const cases: [string, Uint8Array, (b: Uint8Array) => unknown, RegExp][] = [
-    ['state/__proto__/v with no such step: once wrote v onto Object.prototype', checkpoint('{}', [array('state/__proto__/v')]), deserializeCheckpoint, /'__proto__'/],
+    [
+      'state/__proto__/v with no such step: once wrote v onto Object.prototype',
+      checkpoint('{}', [array('state/__proto__/v')]),
+      deserializeCheckpoint,
+      /'__proto__'/,
+    ],
     ['state/__proto__/m with a step stored under __proto__', checkpoint('{"__proto__":3}', [array('state/__proto__/m')]), deserializeCheckpoint, /'__proto__'/],
     ['param/__proto__: once became the prototype of params', checkpoint('{}', [array('param/__proto__')]), deserializeCheckpoint, /'__proto__'/],
     ['state/constructor/m: once wrote m onto the Object function', checkpoint('{}', [array('state/constructor/m')]), deserializeCheckpoint, /'constructor'/],
     ['state/prototype/m with a step', checkpoint('{"prototype":1}', [array('state/prototype/m')]), deserializeCheckpoint, /'prototype'/],
-    ['state/toString/m: once wrote m onto Object.prototype.toString', checkpoint('{}', [array('state/toString/m')]), deserializeCheckpoint, /unexpected array 'state\/toString\/m'/],
+    [
+      'state/toString/m: once wrote m onto Object.prototype.toString',
+      checkpoint('{}', [array('state/toString/m')]),
+      deserializeCheckpoint,
+      /unexpected array 'state\/toString\/m'/,
+    ],
     ['state/hasOwnProperty/v', checkpoint('{}', [array('state/hasOwnProperty/v')]), deserializeCheckpoint, /unexpected array/],
     ['a state field named __proto__', checkpoint('{"w":1}', [array('state/w/__proto__')]), deserializeCheckpoint, /unexpected array 'state\/w\/__proto__'/],
     ['an array named __proto__', forged('anything', 'null', [array('__proto__')], data([array('__proto__')])), archive, /'__proto__'/],
     ['a __proto__ key in the user metadata', checkpoint('{}', [], '{"a":{"__proto__":{"polluted":true}}}'), deserializeCheckpoint, /'__proto__'/],
-    ['a __proto__ key in a state archive', state([array('m'), array('v', 8)], new Uint8Array(16), '{"step":1,"__proto__":{"step":2}}'), deserializeAdamWState, /'__proto__'/],
+    [
+      'a __proto__ key in a state archive',
+      state([array('m'), array('v', 8)], new Uint8Array(16), '{"step":1,"__proto__":{"step":2}}'),
+      deserializeAdamWState,
+      /'__proto__'/,
+    ],
   ];
   for (const [what, bytes, load, message] of cases) {
     it(`${what}: refused, and no built-in gains a property`, () => {
@@ -191,7 +250,12 @@ describe('names that reach for a prototype', () => {
     expect(Object.getPrototypeOf(archive.arrays)).toBe(null);
     expect(Object.keys(archive.arrays)).toEqual(['toString', 'valueOf']);
     const ckpt = deserializeCheckpoint(
-      forged('adamw-checkpoint', '{"steps":{"toString":2},"user":null}', [array('param/toString'), array('state/toString/momentumBuffer', 8)], new Uint8Array(16)),
+      forged(
+        'adamw-checkpoint',
+        '{"steps":{"toString":2},"user":null}',
+        [array('param/toString'), array('state/toString/momentumBuffer', 8)],
+        new Uint8Array(16),
+      ),
     ) as Checkpoint;
     expect(Object.getPrototypeOf(ckpt.params)).toBe(null);
     expect(Object.getPrototypeOf(ckpt.states)).toBe(null);
@@ -214,10 +278,20 @@ describe('names that reach for a prototype', () => {
     const stepValue = fc.constantFrom('1', '0', '-1', '"x"', '{}', '{"m":1}', 'null', '9007199254740993', '[2]');
     const objectOf = (value: fc.Arbitrary<string>) => fc.array(fc.tuple(name, value), { maxLength: 4 }).map((entries) => jsonObject(entries));
     const json: fc.Arbitrary<string> = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: 'small' }, fc.constantFrom('null', '1', '"s"', 'true'), objectOf(tie('value') as fc.Arbitrary<string>), fc.array(tie('value') as fc.Arbitrary<string>, { maxLength: 2 }).map((xs) => `[${xs.join(',')}]`)),
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom('null', '1', '"s"', 'true'),
+        objectOf(tie('value') as fc.Arbitrary<string>),
+        fc.array(tie('value') as fc.Arbitrary<string>, { maxLength: 2 }).map((xs) => `[${xs.join(',')}]`),
+      ),
     })).value;
     const meta = fc.oneof(
-      fc.tuple(objectOf(stepValue), json).map(([steps, user]) => jsonObject([['steps', steps], ['user', user]])),
+      fc.tuple(objectOf(stepValue), json).map(([steps, user]) =>
+        jsonObject([
+          ['steps', steps],
+          ['user', user],
+        ]),
+      ),
       fc.tuple(stepValue, objectOf(json)).map(([step, rest]) => `{"step":${step}${rest === '{}' ? '' : `,${rest.slice(1, -1)}`}}`),
       objectOf(json),
     );

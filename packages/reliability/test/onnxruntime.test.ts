@@ -40,7 +40,10 @@ function bits(record: Readonly<Record<string, Float32Array | Float64Array>>): Re
 
 function stateBits(trainer: OrtTrainer) {
   return Object.fromEntries(
-    Object.entries(trainer.states).map(([name, s]: [string, AdamWState]) => [name, { step: s.step, ...bits({ m: s.m, v: s.v, ...(s.vMax ? { vMax: s.vMax } : {}) }) }]),
+    Object.entries(trainer.states).map(([name, s]: [string, AdamWState]) => [
+      name,
+      { step: s.step, ...bits({ m: s.m, v: s.v, ...(s.vMax ? { vMax: s.vMax } : {}) }) },
+    ]),
   );
 }
 
@@ -129,9 +132,13 @@ describe('onnxruntime and bad input', () => {
 
   it('a model with nothing to train, an unknown trainable name and garbage bytes are refused', async () => {
     await expect(createOrtTrainer({ model: onnxFixture('no-parameters.onnx') })).rejects.toThrow(/no FLOAT or DOUBLE initializers to train/);
-    await expect(createOrtTrainer({ model: onnxFixture('two-outputs.onnx'), loss: 'loss', trainable: ['W'] })).rejects.toThrow(/trainable 'W' matches no FLOAT or DOUBLE initializer/);
+    await expect(createOrtTrainer({ model: onnxFixture('two-outputs.onnx'), loss: 'loss', trainable: ['W'] })).rejects.toThrow(
+      /trainable 'W' matches no FLOAT or DOUBLE initializer/,
+    );
     await expect(createOrtTrainer({ model: new Uint8Array([1, 2, 3, 4, 5]) })).rejects.toThrow();
-    await expect(createOrtTrainer({ model: onnxFixture('two-outputs.onnx'), loss: 'loss', optimizer: { weight_decay: 0 } as never })).rejects.toThrow(/weight_decay/);
+    await expect(createOrtTrainer({ model: onnxFixture('two-outputs.onnx'), loss: 'loss', optimizer: { weight_decay: 0 } as never })).rejects.toThrow(
+      /weight_decay/,
+    );
   });
 
   it('wrong feeds (shape, type, names, missing) reject, naming the feed, and change nothing', async () => {
@@ -169,7 +176,7 @@ describe('onnxruntime memory and concurrency', () => {
     // The bound sits ten times below that: on a loaded machine, promises and timers still pending when
     // the heap is measured account for a few hundred bytes per step that a quiet run does not see.
     expect(total, `${perStep.toFixed(1)} B per step`).toBeLessThan(1500 * 1024);
-    expect(rss, "resident memory growth").toBeLessThan(6 * 1024 * 1024);
+    expect(rss, 'resident memory growth').toBeLessThan(6 * 1024 * 1024);
   });
 
   it('two trainers stepping at the same time compute what each computes alone', async () => {

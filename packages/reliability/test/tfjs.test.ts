@@ -62,8 +62,16 @@ describe('tfjs optimizer weights (the checkpoint tfjs saves with a model)', () =
       ['a negative iteration count', [{ name: 'iter', tensor: tf.scalar(-1, 'int32') }, ...good.slice(1)], /'iter' must hold one non-negative integer count/],
       ['a fractional iteration count', [{ name: 'iter', tensor: tf.scalar(1.5) }, ...good.slice(1)], /'iter' must hold one non-negative integer count/],
       ['a missing moment', good.filter((_, i) => i !== kernelM), /have no '.*kernel\/m'/],
-      ['a moment of another shape', good.map((w, i) => (i === kernelM ? { name: w.name, tensor: tf.zeros([3, 4]) } : w)), /kernel\/.*has shape \[4, 3\] but '.*kernel\/m' has \[3, 4\]/],
-      ['a moment of another dtype', good.map((w, i) => (i === kernelM ? { name: w.name, tensor: tf.zeros([4, 3], 'int32') } : w)), /dtype int32, expected float32/],
+      [
+        'a moment of another shape',
+        good.map((w, i) => (i === kernelM ? { name: w.name, tensor: tf.zeros([3, 4]) } : w)),
+        /kernel\/.*has shape \[4, 3\] but '.*kernel\/m' has \[3, 4\]/,
+      ],
+      [
+        'a moment of another dtype',
+        good.map((w, i) => (i === kernelM ? { name: w.name, tensor: tf.zeros([4, 3], 'int32') } : w)),
+        /dtype int32, expected float32/,
+      ],
       ['a moment given twice', [...good, good[kernelM]!], /twice/],
     ];
     for (const [what, weights, message] of damaged) {
@@ -81,8 +89,16 @@ describe('tfjs optimizer weights (the checkpoint tfjs saves with a model)', () =
 
   it('resuming a layers model through model.save / tf.loadLayersModel equals training straight through, bit for bit', async () => {
     const build = () => {
-      const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 8, inputShape: [4], activation: 'tanh', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }), tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) })] });
-      model.compile({ optimizer: adamw({ lr: 0.01, weightDecay: 0.1, amsgrad: true, schedule: { type: 'cosineAnnealing', totalSteps: 40 } }), loss: 'meanSquaredError' });
+      const model = tfl.sequential({
+        layers: [
+          tfl.layers.dense({ units: 8, inputShape: [4], activation: 'tanh', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+          tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
+        ],
+      });
+      model.compile({
+        optimizer: adamw({ lr: 0.01, weightDecay: 0.1, amsgrad: true, schedule: { type: 'cosineAnnealing', totalSteps: 40 } }),
+        loss: 'meanSquaredError',
+      });
       return model;
     };
     const x = tf.tensor2d(randoms(64, 10), [16, 4]);
@@ -95,10 +111,13 @@ describe('tfjs optimizer weights (the checkpoint tfjs saves with a model)', () =
     const first = build();
     const firstHistory = await first.fit(x, y, { ...fit, epochs: 2 });
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await first.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }), { includeOptimizer: true });
+    await first.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+      { includeOptimizer: true },
+    );
     first.dispose();
     const resumed = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
     const secondHistory = await resumed.fit(x, y, { ...fit, epochs: 2 });

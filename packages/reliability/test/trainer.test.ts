@@ -96,7 +96,10 @@ describe('trainer checkpoints', () => {
       outcomes.push({ ...outcome, loaded: step });
     }
     // At least one kill must have landed inside a save, or the test proved nothing.
-    expect(outcomes.some((o) => o.begun > o.lastSaved), JSON.stringify(outcomes)).toBe(true);
+    expect(
+      outcomes.some((o) => o.begun > o.lastSaved),
+      JSON.stringify(outcomes),
+    ).toBe(true);
   });
 
   it('the crash harness does tear a file written in place (control)', async () => {

@@ -94,7 +94,9 @@ function verified(artifacts: tf.io.ModelArtifacts, where: string): tf.io.ModelAr
       throw new Error(`${where}: the model topology differs from the one saved; model.json was edited or belongs to another checkpoint`);
     }
     if (actual.trainingConfigCrc32 !== record.trainingConfigCrc32) {
-      throw new Error(`${where}: the training config (optimizer and its options) differs from the one saved; model.json was edited or belongs to another checkpoint`);
+      throw new Error(
+        `${where}: the training config (optimizer and its options) differs from the one saved; model.json was edited or belongs to another checkpoint`,
+      );
     }
   }
   if (actual.weightsCrc32 !== record.weightsCrc32) {

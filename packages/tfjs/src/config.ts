@@ -21,9 +21,7 @@ function decodeText(s: string): string {
 function encodePattern(p: NamePattern, index: number): ConfigDict {
   if (typeof p === 'string') return { substring: encodeText(p) };
   if (p instanceof RegExp) return { regexp: encodeText(p.source), flags: p.flags };
-  throw new TypeError(
-    `exclude[${index}] is a function, which cannot be saved; use strings or regular expressions to save the optimizer with the model`,
-  );
+  throw new TypeError(`exclude[${index}] is a function, which cannot be saved; use strings or regular expressions to save the optimizer with the model`);
 }
 
 function decodePattern(value: unknown, index: number): NamePattern {

@@ -63,7 +63,11 @@ export function scheduleFromConfig(config: ScheduleConfig, where = 'schedule'): 
   }
   const type = (config as { type?: unknown }).type;
   if (typeof type !== 'string' || !Object.hasOwn(KEYS, type)) {
-    throw new TypeError(`${where}.type must be one of ${Object.keys(KEYS).map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(type)}`);
+    throw new TypeError(
+      `${where}.type must be one of ${Object.keys(KEYS)
+        .map((k) => `'${k}'`)
+        .join(', ')}, got ${JSON.stringify(type)}`,
+    );
   }
   checkKeys(config, type as ScheduleConfig['type'], where);
   switch (config.type) {

@@ -86,16 +86,11 @@ export class StateStore {
     }
     const base = baseName(name);
     const candidates = [...this.states].filter(([key, s]) => s.restored && !taken.has(key));
-    const match =
-      candidates.find(([key]) => key === name) ??
-      candidates.find(([key]) => key === base) ??
-      candidates.find(([key]) => baseName(key) === base);
+    const match = candidates.find(([key]) => key === name) ?? candidates.find(([key]) => key === base) ?? candidates.find(([key]) => baseName(key) === base);
     if (match === undefined) return undefined;
     const [key, state] = match;
     if (!tf.util.arraysEqual(state.shape, shape as number[])) {
-      throw new RangeError(
-        `restored AdamW state '${key}' has shape [${state.shape.join(', ')}] but variable '${name}' has shape [${shape.join(', ')}]`,
-      );
+      throw new RangeError(`restored AdamW state '${key}' has shape [${state.shape.join(', ')}] but variable '${name}' has shape [${shape.join(', ')}]`);
     }
     return { key, state };
   }

@@ -110,7 +110,9 @@ describe('checksummed', () => {
 
     const record = saved.userDefinedMetadata![CHECKSUM_METADATA_KEY] as Record<string, number>;
     io.replace({ ...saved, userDefinedMetadata: { [CHECKSUM_METADATA_KEY]: { ...record, format: CHECKSUM_FORMAT + 1 } } });
-    await expect(tfl.loadLayersModel(checksummed(io.handler))).rejects.toThrow(new RegExp(`format ${CHECKSUM_FORMAT + 1} is newer than this version of @adamw/tfjs reads \\(${CHECKSUM_FORMAT}\\)`));
+    await expect(tfl.loadLayersModel(checksummed(io.handler))).rejects.toThrow(
+      new RegExp(`format ${CHECKSUM_FORMAT + 1} is newer than this version of @adamw/tfjs reads \\(${CHECKSUM_FORMAT}\\)`),
+    );
     cleanUp(model);
     tf.dispose([x, y]);
   });

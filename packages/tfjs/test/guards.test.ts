@@ -110,7 +110,12 @@ describe('checksummed covers model.json', () => {
     // A record of format 1, written before these checksums existed, still loads.
     const older = structuredClone(good);
     const record = older.userDefinedMetadata![CHECKSUM_METADATA_KEY] as Record<string, number>;
-    older.userDefinedMetadata![CHECKSUM_METADATA_KEY] = { format: 1, weightBytes: record.weightBytes!, weightsCrc32: record.weightsCrc32!, specsCrc32: record.specsCrc32! };
+    older.userDefinedMetadata![CHECKSUM_METADATA_KEY] = {
+      format: 1,
+      weightBytes: record.weightBytes!,
+      weightsCrc32: record.weightsCrc32!,
+      specsCrc32: record.specsCrc32!,
+    };
     (await load(older)).dispose();
     model.dispose();
   });
@@ -144,7 +149,9 @@ describe('impossible moments', () => {
     const before = await weightsOf(target);
     for (const field of ['v', 'vMax']) {
       const bad: NamedTensor[] = good.map((w) => (w.name.endsWith(`/${field}`) ? { name: w.name, tensor: tf.tensor1d([0.1, -0.5, 0.2]) } : w));
-      await expect(target.setWeights(bad)).rejects.toThrow(new RegExp(`AdamW weight '${v.name}/${field}' holds -0\\.5 at index 1; a second moment is never negative`));
+      await expect(target.setWeights(bad)).rejects.toThrow(
+        new RegExp(`AdamW weight '${v.name}/${field}' holds -0\\.5 at index 1; a second moment is never negative`),
+      );
       expect(await weightsOf(target)).toEqual(before);
     }
     // Negative first moments are ordinary.
@@ -196,7 +203,9 @@ describe('variables without gradients', () => {
     const frozen = tf.variable(tf.ones([2]), false, uniqueName('frozen'));
     const optimizer = adamw();
     expect(() => optimizer.minimize(() => tf.sum(tf.mul(w, frozen)), false, [w, frozen])).toThrow(
-      new RegExp(`variable '${frozen.name}' is not trainable \\(trainable: false\\), so minimize computed no gradient for it; leave it out of the variable list`),
+      new RegExp(
+        `variable '${frozen.name}' is not trainable \\(trainable: false\\), so minimize computed no gradient for it; leave it out of the variable list`,
+      ),
     );
     expect(optimizer.iterations).toBe(0);
     tf.dispose([w, frozen]);

@@ -55,7 +55,10 @@ describe('compile, fit, save and load', () => {
 
         const io = memoryHandler();
         await a.save(io.handler, { includeOptimizer: true });
-        const specs = io.artifacts().weightSpecs!.filter((s) => s.group === 'optimizer').map((s) => s.name);
+        const specs = io
+          .artifacts()
+          .weightSpecs!.filter((s) => s.group === 'optimizer')
+          .map((s) => s.name);
         expect(specs[0]).toBe('iter');
         expect(specs).toContain(`${a.layers[0]!.weights[0]!.name}/m`);
 

@@ -66,10 +66,7 @@ describe('schedule configs', () => {
     const pairs = [
       [scheduleFromConfig({ type: 'cosineAnnealing', totalSteps: 10, min: 0.1 }), cosineAnnealing(10, 0.1)],
       [scheduleFromConfig({ type: 'cosineWarmRestarts', period: 3, periodMultiplier: 2 }), cosineWarmRestarts({ period: 3, periodMultiplier: 2 })],
-      [
-        scheduleFromConfig({ type: 'linearWarmup', warmupSteps: 4, after: { type: 'cosineAnnealing', totalSteps: 6 } }),
-        linearWarmup(4, cosineAnnealing(6)),
-      ],
+      [scheduleFromConfig({ type: 'linearWarmup', warmupSteps: 4, after: { type: 'cosineAnnealing', totalSteps: 6 } }), linearWarmup(4, cosineAnnealing(6))],
       [scheduleFromConfig({ type: 'linearWarmup', warmupSteps: 2 }), linearWarmup(2)],
     ] as const;
     for (const [fromConfig, core] of pairs) {

@@ -32,7 +32,10 @@ const CASES: [string, TfjsAdamWOptions][] = [
 function makeVariables(): Record<string, tf.Variable> {
   const prefix = uniqueName('net');
   return Object.fromEntries(
-    Object.entries(SHAPES).map(([k, shape], i) => [k, tf.variable(tf.tensor(randomValues(shape[0] * (shape[1] ?? 1), 7 + i), [...shape]), true, `${prefix}/${k}`)]),
+    Object.entries(SHAPES).map(([k, shape], i) => [
+      k,
+      tf.variable(tf.tensor(randomValues(shape[0] * (shape[1] ?? 1), 7 + i), [...shape]), true, `${prefix}/${k}`),
+    ]),
   );
 }
 

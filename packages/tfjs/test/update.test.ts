@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { adamw, type TfjsAdamWOptions } from '../src/index.js';
 import { randomValues, uniqueName, useBackend, valuesOf, weightsOf } from './helpers.js';
 
-
 const SHAPES: Record<string, number[]> = { kernel: [4, 3], bias: [3], 'norm/gamma': [3] };
 
 /** Variables under a fresh prefix with deterministic values, plus their names. */
@@ -22,7 +21,12 @@ function makeVariables(seed: number): Record<string, tf.Variable> {
 function gradients(step: number, scale = 0.5): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   let k = 0;
-  for (const [suffix, shape] of Object.entries(SHAPES)) out[suffix] = randomValues(shape.reduce((a, b) => a * b, 1), 100 * step + k++, scale);
+  for (const [suffix, shape] of Object.entries(SHAPES))
+    out[suffix] = randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      100 * step + k++,
+      scale,
+    );
   return out;
 }
 
@@ -226,7 +230,11 @@ describe('bad input', () => {
       const other = tf.variable(tf.tensor([1]), true, uniqueName('nograd'));
       await expectUntouched(
         path,
-        (name, o) => o.applyGradients([{ name, tensor: g }, { name: other.name, tensor: undefined as never }]),
+        (name, o) =>
+          o.applyGradients([
+            { name, tensor: g },
+            { name: other.name, tensor: undefined as never },
+          ]),
         new RegExp(`variable '${other.name}' has no gradient`),
       );
       await expectUntouched(path, (name, o) => o.applyGradients({ [other.name]: null as never, [name]: g }), /has no gradient/);
@@ -239,7 +247,15 @@ describe('bad input', () => {
       const wrongType = tf.tensor([1, 1, 1], [3], 'int32');
       await expectUntouched(path, (name, o) => o.applyGradients({ [name]: wrongShape }), /shape \[2\] but the variable has shape \[3\]/);
       await expectUntouched(path, (name, o) => o.applyGradients({ [name]: wrongType }), /dtype int32/);
-      await expectUntouched(path, (name, o) => o.applyGradients([{ name, tensor: g }, { name, tensor: g }]), /appears twice/);
+      await expectUntouched(
+        path,
+        (name, o) =>
+          o.applyGradients([
+            { name, tensor: g },
+            { name, tensor: g },
+          ]),
+        /appears twice/,
+      );
       tf.dispose([g, wrongShape, wrongType]);
     });
 

@@ -86,11 +86,45 @@ describe('getWeights and setWeights', () => {
       [[], /starting with 'iter'/],
       [[{ name: 'm', tensor: m }], /starting with 'iter'/],
       [[{ name: 'iter', tensor: tf.scalar(-1) }], /'iter' must hold one non-negative integer count/],
-      [[{ name: 'iter', tensor: iter }, { name: 'x/momentum', tensor: m }], /not an AdamW state tensor/],
-      [[{ name: 'iter', tensor: iter }, { name: 'x/m', tensor: m }, { name: 'x/v', tensor: m }], /no 'x\/step'/],
-      [[{ name: 'iter', tensor: iter }, { name: 'x/m', tensor: m }, { name: 'x/v', tensor: wrong }, { name: 'x/step', tensor: step }], /'x\/v' has shape \[3, 2\]/],
-      [[{ name: 'iter', tensor: iter }, { name: 'x/vMax', tensor: m }], /amsgrad: false/],
-      [[{ name: 'iter', tensor: iter }, { name: 'x/m', tensor: m }, { name: 'x/m', tensor: m }], /twice/],
+      [
+        [
+          { name: 'iter', tensor: iter },
+          { name: 'x/momentum', tensor: m },
+        ],
+        /not an AdamW state tensor/,
+      ],
+      [
+        [
+          { name: 'iter', tensor: iter },
+          { name: 'x/m', tensor: m },
+          { name: 'x/v', tensor: m },
+        ],
+        /no 'x\/step'/,
+      ],
+      [
+        [
+          { name: 'iter', tensor: iter },
+          { name: 'x/m', tensor: m },
+          { name: 'x/v', tensor: wrong },
+          { name: 'x/step', tensor: step },
+        ],
+        /'x\/v' has shape \[3, 2\]/,
+      ],
+      [
+        [
+          { name: 'iter', tensor: iter },
+          { name: 'x/vMax', tensor: m },
+        ],
+        /amsgrad: false/,
+      ],
+      [
+        [
+          { name: 'iter', tensor: iter },
+          { name: 'x/m', tensor: m },
+          { name: 'x/m', tensor: m },
+        ],
+        /twice/,
+      ],
     ];
     expect(good.map((w) => w.name)).toEqual(['iter']);
     for (const [weights, pattern] of cases) {
@@ -121,7 +155,9 @@ describe('step counts past int32', () => {
     train(source, vars, 0, 2);
     const saved = await source.getWeights();
     const big = 2 ** 31 + 3;
-    const patched = saved.map((w) => (w.name === 'iter' || w.name.endsWith('/step') ? { name: w.name, tensor: tf.tensor1d([big % 2 ** 31, Math.floor(big / 2 ** 31)], 'int32') } : w));
+    const patched = saved.map((w) =>
+      w.name === 'iter' || w.name.endsWith('/step') ? { name: w.name, tensor: tf.tensor1d([big % 2 ** 31, Math.floor(big / 2 ** 31)], 'int32') } : w,
+    );
     const target = adamw({ path: 'arrays', lr: 0.01 });
     await target.setWeights(patched);
     expect(target.iterations).toBe(big);

@@ -57,7 +57,10 @@ function torchFigures(): { report: TorchReport; measuredNow: boolean } {
     const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status === 0) {
       log('torch (bench/torch_baseline.py)...');
-      const run = spawnSync(PYTHON, [TORCH_SCRIPT, '--out', TORCH_JSON, ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+      const run = spawnSync(PYTHON, [TORCH_SCRIPT, '--out', TORCH_JSON, ...(QUICK ? ['--quick'] : [])], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
       if (run.status !== 0) throw new Error(`bench/torch_baseline.py failed with status ${run.status}`);
       return { report: JSON.parse(readFileSync(TORCH_JSON, 'utf8')) as TorchReport, measuredNow: true };
     }
@@ -149,7 +152,12 @@ interface Row {
 const results: Row[] = [];
 const workers = await createMatmulWorkers({ workers: 1 });
 for (const m of MODELS) {
-  const variants: [Dtype, 'simd' | 'scalar', number][] = [['float32', 'simd', 1], ['float32', 'simd', 2], ['float64', 'simd', 1], ['float32', 'scalar', 1]];
+  const variants: [Dtype, 'simd' | 'scalar', number][] = [
+    ['float32', 'simd', 1],
+    ['float32', 'simd', 2],
+    ['float64', 'simd', 1],
+    ['float32', 'scalar', 1],
+  ];
   for (const [dtype, kernel, threads] of variants) {
     log(`@adamw/trainer ${m.name} batch ${m.batch}, ${dtype}, ${kernel} kernel, ${threads} thread(s)...`);
     // The scalar loops take about a second per step on the large model: fewer, shorter windows.
@@ -176,7 +184,8 @@ const loadAfter = load();
 
 const torchRow = (model: string, threads: number) => torch.report.results.find((r) => r.model === model && r.threads === threads);
 const torchRate = (model: string, threads: number) => torchRow(model, threads)?.stepsPerSecond;
-const ours = (model: string, threads = 1) => results.find((r) => r.model === model && r.dtype === 'float32' && r.kernel === 'simd' && r.threads === threads)!.stepsPerSecond;
+const ours = (model: string, threads = 1) =>
+  results.find((r) => r.model === model && r.dtype === 'float32' && r.kernel === 'simd' && r.threads === threads)!.stepsPerSecond;
 const oursCpu = (model: string) => results.find((r) => r.model === model && r.dtype === 'float32' && r.kernel === 'simd' && r.threads === 1)!.stepsPerCpuSecond;
 const ratios = MODELS.map((m) => {
   const t1 = torchRate(m.name, 1);
@@ -257,7 +266,18 @@ const report = {
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
 
-console.table(results.map((r) => ({ model: r.model, batch: r.batch, dtype: r.dtype, kernel: r.kernel, threads: r.threads, 'steps/s': r.stepsPerSecond, median: r.medianStepsPerSecond, 'per CPU-second': r.stepsPerCpuSecond })));
+console.table(
+  results.map((r) => ({
+    model: r.model,
+    batch: r.batch,
+    dtype: r.dtype,
+    kernel: r.kernel,
+    threads: r.threads,
+    'steps/s': r.stepsPerSecond,
+    median: r.medianStepsPerSecond,
+    'per CPU-second': r.stepsPerCpuSecond,
+  })),
+);
 console.table(
   ratios.map((r) => ({
     model: r.model,

@@ -44,13 +44,7 @@ export function activate(activation: Activation, pre: FloatArray, out: FloatArra
  *
  * relu′(0) is taken as 0, as torch does.
  */
-export function activationBackward(
-  activation: Activation,
-  pre: FloatArray,
-  post: FloatArray,
-  delta: FloatArray,
-  n: number,
-): void {
+export function activationBackward(activation: Activation, pre: FloatArray, post: FloatArray, delta: FloatArray, n: number): void {
   switch (activation) {
     case 'relu':
       // Written as `<= 0` so that a NaN input passes its gradient through, as torch's threshold_backward does.

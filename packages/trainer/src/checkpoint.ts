@@ -47,7 +47,9 @@ export function readCheckpointMeta(bytes: Uint8Array): TrainerCheckpointMeta {
 function metaOf(checkpoint: Checkpoint): TrainerCheckpointMeta {
   const meta = checkpoint.meta as Partial<TrainerCheckpointMeta> | undefined;
   if (meta === undefined || meta === null || typeof meta !== 'object' || meta.format !== TRAINER_CHECKPOINT_FORMAT) {
-    throw new Error(`not a trainer checkpoint: its metadata format is ${describe((meta as { format?: unknown } | undefined)?.format)}, expected '${TRAINER_CHECKPOINT_FORMAT}'`);
+    throw new Error(
+      `not a trainer checkpoint: its metadata format is ${describe((meta as { format?: unknown } | undefined)?.format)}, expected '${TRAINER_CHECKPOINT_FORMAT}'`,
+    );
   }
   const progress = (meta as { progress?: unknown }).progress;
   if (progress !== null && typeof progress === 'object') {
@@ -95,7 +97,9 @@ export function decodeTrainerCheckpoint(
     // Inside an epoch, the batches still to come depend on these.
     for (const key of ['batchSize', 'shuffle', 'dropLast'] as const) {
       if (meta[key] !== trainer[key]) {
-        throw new RangeError(`the checkpoint stopped inside an epoch with ${key} ${String(meta[key])}; this trainer has ${String(trainer[key])}, so the epoch could not be resumed`);
+        throw new RangeError(
+          `the checkpoint stopped inside an epoch with ${key} ${String(meta[key])}; this trainer has ${String(trainer[key])}, so the epoch could not be resumed`,
+        );
       }
     }
   }
@@ -133,7 +137,9 @@ function settleEpoch(p: TrainerProgress, meta: TrainerCheckpointMeta): TrainerPr
   const batches = dropLast ? Math.floor(p.rows / batchSize) : Math.ceil(p.rows / batchSize);
   if (p.batchInEpoch < batches) return p;
   if (p.batchInEpoch > batches) {
-    throw new Error(`corrupt trainer checkpoint: progress.batchInEpoch is ${p.batchInEpoch}, but an epoch of ${p.rows} rows in batches of ${batchSize} has ${batches} batches`);
+    throw new Error(
+      `corrupt trainer checkpoint: progress.batchInEpoch is ${p.batchInEpoch}, but an epoch of ${p.rows} rows in batches of ${batchSize} has ${batches} batches`,
+    );
   }
   return { ...p, epoch: p.epoch + 1, batchInEpoch: 0, rows: 0, epochLossSum: 0, epochRows: 0, epochRng: shuffle ? p.epochRng : [...p.rng] };
 }

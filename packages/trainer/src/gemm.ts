@@ -16,15 +16,7 @@ import type { FloatArray } from './types.js';
  *
  * Tested against a plain triple loop (`test/gemm.test.ts`).
  */
-export function matmulTransposed(
-  a: FloatArray,
-  b: FloatArray,
-  c: FloatArray,
-  M: number,
-  N: number,
-  K: number,
-  bias?: FloatArray,
-): void {
+export function matmulTransposed(a: FloatArray, b: FloatArray, c: FloatArray, M: number, N: number, K: number, bias?: FloatArray): void {
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);
   for (let m = 0; m < M4; m += 4) {
@@ -37,10 +29,22 @@ export function matmulTransposed(
       const b1 = b0 + K;
       const b2 = b1 + K;
       const b3 = b2 + K;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let k = 0; k < K; k++) {
         const x0 = a[a0 + k]!;
         const x1 = a[a1 + k]!;
@@ -50,12 +54,27 @@ export function matmulTransposed(
         const y1 = b[b1 + k]!;
         const y2 = b[b2 + k]!;
         const y3 = b[b3 + k]!;
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
       }
-      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      let d0 = 0,
+        d1 = 0,
+        d2 = 0,
+        d3 = 0;
       if (bias !== undefined) {
         d0 = bias[n]!;
         d1 = bias[n + 1]!;
@@ -63,18 +82,33 @@ export function matmulTransposed(
         d3 = bias[n + 3]!;
       }
       let o = m * N + n;
-      c[o] = c00 + d0; c[o + 1] = c01 + d1; c[o + 2] = c02 + d2; c[o + 3] = c03 + d3;
+      c[o] = c00 + d0;
+      c[o + 1] = c01 + d1;
+      c[o + 2] = c02 + d2;
+      c[o + 3] = c03 + d3;
       o += N;
-      c[o] = c10 + d0; c[o + 1] = c11 + d1; c[o + 2] = c12 + d2; c[o + 3] = c13 + d3;
+      c[o] = c10 + d0;
+      c[o + 1] = c11 + d1;
+      c[o + 2] = c12 + d2;
+      c[o + 3] = c13 + d3;
       o += N;
-      c[o] = c20 + d0; c[o + 1] = c21 + d1; c[o + 2] = c22 + d2; c[o + 3] = c23 + d3;
+      c[o] = c20 + d0;
+      c[o + 1] = c21 + d1;
+      c[o + 2] = c22 + d2;
+      c[o + 3] = c23 + d3;
       o += N;
-      c[o] = c30 + d0; c[o + 1] = c31 + d1; c[o + 2] = c32 + d2; c[o + 3] = c33 + d3;
+      c[o] = c30 + d0;
+      c[o + 1] = c31 + d1;
+      c[o + 2] = c32 + d2;
+      c[o + 3] = c33 + d3;
     }
     // Columns left over: four rows of A against one row of B.
     for (let n = N4; n < N; n++) {
       const b0 = n * K;
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0;
       for (let k = 0; k < K; k++) {
         const y = b[b0 + k]!;
         c0 += a[a0 + k]! * y;
@@ -98,7 +132,10 @@ export function matmulTransposed(
       const b1 = b0 + K;
       const b2 = b1 + K;
       const b3 = b2 + K;
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0;
       for (let k = 0; k < K; k++) {
         const x = a[a0 + k]!;
         c0 += x * b[b0 + k]!;
@@ -108,9 +145,15 @@ export function matmulTransposed(
       }
       const o = m * N + n;
       if (bias === undefined) {
-        c[o] = c0; c[o + 1] = c1; c[o + 2] = c2; c[o + 3] = c3;
+        c[o] = c0;
+        c[o + 1] = c1;
+        c[o + 2] = c2;
+        c[o + 3] = c3;
       } else {
-        c[o] = c0 + bias[n]!; c[o + 1] = c1 + bias[n + 1]!; c[o + 2] = c2 + bias[n + 2]!; c[o + 3] = c3 + bias[n + 3]!;
+        c[o] = c0 + bias[n]!;
+        c[o + 1] = c1 + bias[n + 1]!;
+        c[o + 2] = c2 + bias[n + 2]!;
+        c[o + 3] = c3 + bias[n + 3]!;
       }
     }
     for (let n = N4; n < N; n++) {

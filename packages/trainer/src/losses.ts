@@ -23,14 +23,7 @@ export type Targets = Int32Array | FloatArray;
  * L = (1/n)·Σ (z − y)²                            dL/dz = 2(z − y) / n
  * ```
  */
-export function computeLoss(
-  kind: LossKind,
-  z: FloatArray,
-  targets: Targets,
-  rows: number,
-  cols: number,
-  grad?: FloatArray,
-): number {
+export function computeLoss(kind: LossKind, z: FloatArray, targets: Targets, rows: number, cols: number, grad?: FloatArray): number {
   return lossSum(kind, z, targets, rows, cols, rows, 0, grad) / (kind === 'mse' ? rows * cols : rows);
 }
 

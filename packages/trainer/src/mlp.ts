@@ -183,7 +183,8 @@ export class Mlp {
       const v = values[name];
       if (v === undefined) throw new RangeError(`parameter '${name}' is missing`);
       if (!isNumberArray(v)) throw new TypeError(`parameter '${name}' must be an array of numbers, got ${describe(v)}`);
-      if (v.length !== p.length) throw new RangeError(`parameter '${name}' has ${v.length} values, expected ${p.length} (shape [${this.paramShapes()[name]!.join(', ')}])`);
+      if (v.length !== p.length)
+        throw new RangeError(`parameter '${name}' has ${v.length} values, expected ${p.length} (shape [${this.paramShapes()[name]!.join(', ')}])`);
     }
     for (const [name, p] of Object.entries(this.params)) p.set(values[name]!);
   }
@@ -298,7 +299,6 @@ export class Mlp {
   private roundLoss(loss: number): number {
     return this.dtype === 'float32' ? Math.fround(loss) : loss;
   }
-
 }
 
 /**

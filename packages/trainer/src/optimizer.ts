@@ -62,7 +62,9 @@ export function checkOptimizerSpec(spec: unknown): { spec: OptimizerSpec; coreKi
   const coupled = kind === 'adam' || kind === 'sgd';
   const decay = (options as { decay?: unknown }).decay;
   if (coupled && decay !== undefined && decay !== 'l2') {
-    throw new RangeError(`optimizer kind '${kind}' is ${kind === 'adam' ? 'Adam' : 'SGD'} with L2 regularisation; use kind '${kind}w' for decay ${describe(decay)}`);
+    throw new RangeError(
+      `optimizer kind '${kind}' is ${kind === 'adam' ? 'Adam' : 'SGD'} with L2 regularisation; use kind '${kind}w' for decay ${describe(decay)}`,
+    );
   }
   const frozen = Object.freeze(coupled ? { ...options, decay: 'l2' as const } : { ...options });
   return { spec: { kind, options: frozen } as OptimizerSpec, coreKind: kind === 'adamw' || kind === 'adam' ? 'adamw' : 'sgdw' };

@@ -203,7 +203,8 @@ export class Trainer {
     }
     const excludeOption = renamed(options, 'noDecay', 'exclude');
     // Checked here so that a bad pattern is named by the option the caller gave.
-    const exclude = excludeOption === undefined ? undefined : checkNamePatterns(excludeOption, `trainer option ${options.noDecay !== undefined ? 'noDecay' : 'exclude'}`);
+    const exclude =
+      excludeOption === undefined ? undefined : checkNamePatterns(excludeOption, `trainer option ${options.noDecay !== undefined ? 'noDecay' : 'exclude'}`);
     const clipGlobalNorm = renamed(options, 'clipNorm', 'clipGlobalNorm');
     if (!LOSSES.includes(loss)) throw new RangeError(`unknown loss ${describe(loss)}; expected one of ${LOSSES.join(', ')}`);
     checkInteger(batchSize, 'batchSize', 1);
@@ -216,7 +217,9 @@ export class Trainer {
     this.loss = loss;
     this.batchSize = batchSize;
     this.optimizerSpec = checked.spec;
-    this.optimizer = createTrainerOptimizer(checked.spec, checked.coreKind, { exclude, schedule, clipGlobalNorm }, model.params, () => model.takeMomentsArena?.());
+    this.optimizer = createTrainerOptimizer(checked.spec, checked.coreKind, { exclude, schedule, clipGlobalNorm }, model.params, () =>
+      model.takeMomentsArena?.(),
+    );
     this.clipGlobalNorm = clipGlobalNorm;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
@@ -249,10 +252,13 @@ export class Trainer {
     }
     const p = this.progress;
     if (p.batchInEpoch > 0 && p.rows !== train.rows) {
-      throw new RangeError(`the run stopped ${p.batchInEpoch} batches into an epoch over ${p.rows} rows; resume it with the same data (got ${train.rows} rows)`);
+      throw new RangeError(
+        `the run stopped ${p.batchInEpoch} batches into an epoch over ${p.rows} rows; resume it with the same data (got ${train.rows} rows)`,
+      );
     }
     const batchCount = this.dropLast ? Math.floor(train.rows / this.batchSize) : Math.ceil(train.rows / this.batchSize);
-    if (batchCount === 0) throw new RangeError(`data has ${train.rows} rows, fewer than batchSize ${this.batchSize}, and dropLast is set: an epoch would have no batch`);
+    if (batchCount === 0)
+      throw new RangeError(`data has ${train.rows} rows, fewer than batchSize ${this.batchSize}, and dropLast is set: an epoch would have no batch`);
 
     const result: FitResult = { epochs: [], stopped: false };
     this.fitting = true;

@@ -11,7 +11,12 @@ export interface TrainingRun {
 
 export function runTraining(dtype: Dtype, kernel: MatmulKernelChoice): TrainingRun {
   const model = new Mlp({ layers: [20, 40, 3], activation: 'relu', dtype, kernel }, { seed: 3 });
-  const trainer = new Trainer(model, { loss: 'softmax-cross-entropy', optimizer: { kind: 'adamw', options: { lr: 1e-2, weightDecay: 0.1 } }, batchSize: 50, shuffle: false });
+  const trainer = new Trainer(model, {
+    loss: 'softmax-cross-entropy',
+    optimizer: { kind: 'adamw', options: { lr: 1e-2, weightDecay: 0.1 } },
+    batchSize: 50,
+    shuffle: false,
+  });
   const rows = 300;
   const x = new (dtype === 'float32' ? Float32Array : Float64Array)(rows * 20);
   for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37) * 0.5;

@@ -12,7 +12,8 @@ let browser: Browser;
 let bundle: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the browser test drives Debian's Chromium (apt-get install chromium); it never downloads a browser`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: the browser test drives Debian's Chromium (apt-get install chromium); it never downloads a browser`);
   // Bundled as a user's bundler would bundle the main entry for a browser: any Node module would fail the build.
   const out = await build({
     entryPoints: [fileURLToPath(new URL('./browser-entry.ts', import.meta.url))],

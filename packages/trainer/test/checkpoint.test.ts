@@ -29,9 +29,15 @@ function make(setup: Setup): Trainer {
 }
 
 const setups: [string, Setup][] = [
-  ['AdamW + AMSGrad, float32, clipped', { dtype: 'float32', optimizer: { kind: 'adamw', options: { lr: 0.02, weightDecay: 0.1, amsgrad: true } }, clipGlobalNorm: 0.5 }],
+  [
+    'AdamW + AMSGrad, float32, clipped',
+    { dtype: 'float32', optimizer: { kind: 'adamw', options: { lr: 0.02, weightDecay: 0.1, amsgrad: true } }, clipGlobalNorm: 0.5 },
+  ],
   ['Adam with L2, float64', { dtype: 'float64', optimizer: { kind: 'adam', options: { lr: 0.01, weightDecay: 1e-3 } } }],
-  ['SGDW with Nesterov momentum, float32', { dtype: 'float32', optimizer: { kind: 'sgdw', options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-2 } } }],
+  [
+    'SGDW with Nesterov momentum, float32',
+    { dtype: 'float32', optimizer: { kind: 'sgdw', options: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-2 } } },
+  ],
 ];
 
 const EPOCHS = 4;
@@ -88,7 +94,9 @@ describe('checkpoint and resume', () => {
     const bytes = source.checkpoint();
 
     const other = new Trainer(new Mlp({ layers: [6, 8, 3], activation: 'gelu', dtype: 'float32' }, { seed: 1 }), {
-      loss: 'softmax-cross-entropy', optimizer: setup.optimizer, batchSize: 16,
+      loss: 'softmax-cross-entropy',
+      optimizer: setup.optimizer,
+      batchSize: 16,
     });
     const before = snapshot(other.model.params);
     expect(() => other.restore(bytes)).toThrow(/checkpoint is of model .*"layers":\[6,9,3\].*this trainer's model is .*"layers":\[6,8,3\]/);
@@ -125,7 +133,10 @@ describe('checkpoint and resume', () => {
     expect(() => t.fit(blobs(100, 6, 3, 1), { epochs: 1 })).toThrow(/stopped 3 batches into an epoch over 150 rows/);
     const bytes = t.checkpoint();
     const other = new Trainer(new Mlp({ layers: [6, 9, 3], activation: 'gelu', dtype: 'float64' }, { seed: 11 }), {
-      loss: 'softmax-cross-entropy', optimizer: setup.optimizer, batchSize: 32, seed: 5,
+      loss: 'softmax-cross-entropy',
+      optimizer: setup.optimizer,
+      batchSize: 32,
+      seed: 5,
     });
     expect(() => other.restore(bytes)).toThrow(/stopped inside an epoch with batchSize 16; this trainer has 32/);
   });

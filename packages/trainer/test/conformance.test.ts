@@ -43,7 +43,9 @@ const BOUNDS = {
   float32: { loss: 2e-6, params: 5e-5 },
 };
 
-const files = readdirSync(DIR).filter((f) => /\.json(\.gz)?$/.test(f)).sort();
+const files = readdirSync(DIR)
+  .filter((f) => /\.json(\.gz)?$/.test(f))
+  .sort();
 
 describe('torch trajectories', () => {
   it('the fixtures are present', () => {

@@ -18,7 +18,15 @@ function naive(a: ArrayLike<number>, b: ArrayLike<number>, M: number, N: number,
 describe('matmulTransposed', () => {
   // Every combination of M and N remainders modulo the 4×4 block, K down to 1.
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [4, 4, 4], [5, 3, 7], [8, 9, 2], [7, 6, 33], [13, 10, 64], [64, 10, 128], [3, 17, 1], [16, 16, 100],
+    [1, 1, 1],
+    [4, 4, 4],
+    [5, 3, 7],
+    [8, 9, 2],
+    [7, 6, 33],
+    [13, 10, 64],
+    [64, 10, 128],
+    [3, 17, 1],
+    [16, 16, 100],
   ];
   for (const [M, N, K] of shapes) {
     for (const Ctor of [Float64Array, Float32Array]) {
@@ -52,7 +60,12 @@ describe('matmulTransposed', () => {
 
 describe('transpose and sumRows', () => {
   it('transpose swaps rows and columns, including partial tiles', () => {
-    for (const [rows, cols] of [[1, 1], [3, 5], [17, 33], [40, 16]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 5],
+      [17, 33],
+      [40, 16],
+    ] as const) {
       const src = new Float64Array(rand(rows * cols, rows + cols));
       const dst = new Float64Array(rows * cols);
       transpose(src, dst, rows, cols);

@@ -31,7 +31,14 @@ describe('a throwing callback', () => {
 
     const t = trainer();
     const boom = new Error('callback failed');
-    expect(() => t.fit(data, { epochs: 3, onStep: (s) => { if (s.step === 4) throw boom; } })).toThrow(boom);
+    expect(() =>
+      t.fit(data, {
+        epochs: 3,
+        onStep: (s) => {
+          if (s.step === 4) throw boom;
+        },
+      }),
+    ).toThrow(boom);
     expect(t.position).toEqual({ epoch: 1, batchInEpoch: 0, step: 4 });
     // A checkpoint taken now restores, and both the restored and the original trainer finish the run.
     const restored = trainer();
@@ -48,7 +55,14 @@ describe('a throwing callback', () => {
   it('onEpoch throwing leaves the epoch finished and counted once', () => {
     const data = blobs(16, 4, 3, 2);
     const t = trainer();
-    expect(() => t.fit(data, { epochs: 2, onEpoch: () => { throw new Error('no'); } })).toThrow('no');
+    expect(() =>
+      t.fit(data, {
+        epochs: 2,
+        onEpoch: () => {
+          throw new Error('no');
+        },
+      }),
+    ).toThrow('no');
     expect(t.position).toEqual({ epoch: 1, batchInEpoch: 0, step: 2 });
     const result = t.fit(data, { epochs: 2 });
     expect(result.epochs.map((e) => e.epoch)).toEqual([2]);
@@ -153,7 +167,11 @@ describe('plain-array data that is not numbers', () => {
   const cases: [string, () => { x: unknown[]; y: unknown[] }, RegExp][] = [
     ['null in x', () => ({ x: Object.assign(Array.from(base.x), { 5: null }), y: Array.from(base.y) }), /data\.x\[5\] \(row 1, column 1\) is null/],
     ['a string in x', () => ({ x: Object.assign(Array.from(base.x), { 0: '0.5' }), y: Array.from(base.y) }), /data\.x\[0\] \(row 0, column 0\) is '0\.5'/],
-    ['undefined in x (a hole)', () => ({ x: Object.assign(Array.from(base.x), { 15: undefined }), y: Array.from(base.y) }), /data\.x\[15\] \(row 3, column 3\) is undefined/],
+    [
+      'undefined in x (a hole)',
+      () => ({ x: Object.assign(Array.from(base.x), { 15: undefined }), y: Array.from(base.y) }),
+      /data\.x\[15\] \(row 3, column 3\) is undefined/,
+    ],
     ['a string label', () => ({ x: Array.from(base.x), y: Object.assign(Array.from(base.y), { 2: '1' }) }), /data\.y\[2\] \(row 2\) is '1'/],
   ];
   for (const [what, make, message] of cases) {

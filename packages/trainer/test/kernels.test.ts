@@ -12,7 +12,15 @@ const dtypeOf = (C: Ctor) => (C === Float32Array ? 'float32' : 'float64');
 
 /** A kernel memory with room for arrays of these lengths, each followed by a guard of 8 elements. */
 function memoryFor(C: Ctor, lengths: number[], maxRows: number, maxColumns: number) {
-  const mem = new KernelMemory(dtypeOf(C), KernelMemory.bytesFor(dtypeOf(C), lengths.flatMap((n) => [n, 8])), maxRows, maxColumns);
+  const mem = new KernelMemory(
+    dtypeOf(C),
+    KernelMemory.bytesFor(
+      dtypeOf(C),
+      lengths.flatMap((n) => [n, 8]),
+    ),
+    maxRows,
+    maxColumns,
+  );
   const arrays = lengths.map((n) => {
     const a = mem.alloc(n);
     mem.alloc(8).fill(-7);
@@ -107,15 +115,37 @@ describe('the WebAssembly matrix kernels', () => {
   it('are up to date with wasm/matmul.wat (compiled again with wabt)', () => {
     const script = fileURLToPath(new URL('../../core/scripts/build-wasm.mjs', import.meta.url));
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const args = ['--wat', 'wasm/matmul.wat', '--out', 'src/simd/matmul-wasm.ts', '--name', 'MATMUL', '--title', 'dense-layer matrix', '--per-type', '--shared', '--check'];
+    const args = [
+      '--wat',
+      'wasm/matmul.wat',
+      '--out',
+      'src/simd/matmul-wasm.ts',
+      '--name',
+      'MATMUL',
+      '--title',
+      'dense-layer matrix',
+      '--per-type',
+      '--shared',
+      '--check',
+    ];
     expect(execFileSync(process.execPath, [script, ...args], { cwd, encoding: 'utf8' })).toContain('up to date');
   });
 
   // Every remainder of the 4-row blocks and of the panels (8 float32 or 4
   // float64 columns), 1-row and 1-column products, and k across blocks of KC.
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [1, 9, 5], [7, 1, 3], [1, 1, KC + 3], [4, 8, 4], [5, 3, 7], [3, 10, 2], [13, 17, 31],
-    [64, 10, 128], [9, 12, 2 * KC + 1], [32, 33, 300], [6, 4, KC],
+    [1, 1, 1],
+    [1, 9, 5],
+    [7, 1, 3],
+    [1, 1, KC + 3],
+    [4, 8, 4],
+    [5, 3, 7],
+    [3, 10, 2],
+    [13, 17, 31],
+    [64, 10, 128],
+    [9, 12, 2 * KC + 1],
+    [32, 33, 300],
+    [6, 4, KC],
   ];
   for (const C of CTORS) {
     for (const [M, N, K] of shapes) {

@@ -157,7 +157,8 @@ describe('schedules', () => {
     const manual = new Mlp({ layers: [5, 8, 3], activation: 'tanh', dtype: 'float64' }, { seed: 4 });
     half.fit(data, { epochs: 1, onStep: () => false });
     manual.lossAndGradients(data.x.slice(0, 100), data.y.slice(0, 20), 20, 'softmax-cross-entropy');
-    for (const [k, p] of Object.entries(manual.params)) adamwStepInPlace(p, manual.grads[k]!, initAdamW(p), { lr: 0.05, weightDecay: 0.1, scheduleMultiplier: 0.5 });
+    for (const [k, p] of Object.entries(manual.params))
+      adamwStepInPlace(p, manual.grads[k]!, initAdamW(p), { lr: 0.05, weightDecay: 0.1, scheduleMultiplier: 0.5 });
     expect(snapshot(half.model.params)).toEqual(snapshot(manual.params));
   });
 
@@ -197,7 +198,11 @@ describe('gradient clipping', () => {
 
 describe('bad input: a clear error naming the problem, nothing changed', () => {
   const cases: [string, (t: Trainer) => unknown, RegExp][] = [
-    ['x length not a multiple of the input width', (t) => t.fit({ x: new Float64Array(11), y: [0, 1] }, { epochs: 1 }), /data\.x has 11 values, which is not a positive multiple of the input width 5/],
+    [
+      'x length not a multiple of the input width',
+      (t) => t.fit({ x: new Float64Array(11), y: [0, 1] }, { epochs: 1 }),
+      /data\.x has 11 values, which is not a positive multiple of the input width 5/,
+    ],
     ['fewer labels than rows', (t) => t.fit({ x: new Float64Array(10), y: [0] }, { epochs: 1 }), /data\.y has 1 labels but data\.x has 2 rows/],
     ['label out of range', (t) => t.fit({ x: new Float64Array(10), y: [0, 3] }, { epochs: 1 }), /data\.y\[1\] is 3, but labels must be integers in \[0, 3\)/],
     ['fractional label', (t) => t.fit({ x: new Float64Array(10), y: [0.5, 1] }, { epochs: 1 }), /data\.y\[0\] is 0\.5/],
@@ -225,7 +230,9 @@ describe('bad input: a clear error naming the problem, nothing changed', () => {
     expect(() => new Mlp({ layers: [3, 0] })).toThrow(/layers\[1\] must be an integer >= 1, got 0/);
     expect(() => new Mlp({ layers: [3, 2], dtype: 'float16' as 'float32' })).toThrow(/dtype must be 'float32' or 'float64'/);
     expect(() => new Mlp({ layers: [3, 2] }, { params: { 'lins.0.weight': [1, 2, 3, 4, 5, 6] } })).toThrow(/parameter 'lins\.0\.bias' is missing/);
-    expect(() => new Mlp({ layers: [3, 2] }, { params: { 'lins.0.weight': [1, 2, 3], 'lins.0.bias': [0, 0] } })).toThrow(/'lins\.0\.weight' has 3 values, expected 6 \(shape \[2, 3\]\)/);
+    expect(() => new Mlp({ layers: [3, 2] }, { params: { 'lins.0.weight': [1, 2, 3], 'lins.0.bias': [0, 0] } })).toThrow(
+      /'lins\.0\.weight' has 3 values, expected 6 \(shape \[2, 3\]\)/,
+    );
     const model = new Mlp({ layers: [3, 2] });
     const base = { loss: 'mse' as const, optimizer: { kind: 'adamw' as const }, batchSize: 4 };
     expect(() => new Trainer(model, { ...base, loss: 'hinge' as 'mse' })).toThrow(/unknown loss 'hinge'/);
@@ -234,7 +241,9 @@ describe('bad input: a clear error naming the problem, nothing changed', () => {
     expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adamw', options: { weight_decay: 0.1 } as object } })).toThrow(/weight_decay/);
     expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adamw', options: { lr: -1 } } })).toThrow(/option lr must be/);
     expect(() => new Trainer(model, { ...base, optimizer: { kind: 'adam', options: { decay: 'decoupled' } } })).toThrow(/use kind 'adamw'/);
-    expect(() => new Trainer(model, { ...base, schedule: () => 1, optimizer: { kind: 'adamw', options: { scheduleMultiplier: 2 } } })).toThrow(/cannot be combined/);
+    expect(() => new Trainer(model, { ...base, schedule: () => 1, optimizer: { kind: 'adamw', options: { scheduleMultiplier: 2 } } })).toThrow(
+      /cannot be combined/,
+    );
     expect(() => new Trainer(model, { ...base, clipGlobalNorm: 0 })).toThrow(/clipGlobalNorm must be a positive finite number/);
     expect(() => new Trainer(model, { ...base, exclude: 5 as never })).toThrow(/exclude must be a name pattern/);
     expect(() => new Trainer(model, { ...base, clipNorm: 1, clipGlobalNorm: 1 })).toThrow(/clipNorm and clipGlobalNorm are the same option/);

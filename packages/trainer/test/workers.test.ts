@@ -17,7 +17,12 @@ const LAYERS = [64, 300, 40, 10];
 const ROWS = 160;
 
 function train(model: Mlp, steps: number): number[] {
-  const trainer = new Trainer(model, { loss: 'softmax-cross-entropy', optimizer: { kind: 'adamw', options: { lr: 1e-2, weightDecay: 0.1 } }, batchSize: ROWS, shuffle: false });
+  const trainer = new Trainer(model, {
+    loss: 'softmax-cross-entropy',
+    optimizer: { kind: 'adamw', options: { lr: 1e-2, weightDecay: 0.1 } },
+    batchSize: ROWS,
+    shuffle: false,
+  });
   const data = blobs(ROWS * steps, LAYERS[0]!, LAYERS.at(-1)!, 4);
   const Ctor = model.dtype === 'float32' ? Float32Array : Float64Array;
   const losses: number[] = [];

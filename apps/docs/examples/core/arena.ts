@@ -29,6 +29,8 @@ for (let step = 0; step < 20; step++) {
 }
 
 console.log(`${n} parameters, ${fastState.step} steps`);
-console.log(`arena and ordinary arrays agree bit for bit: ${fastParams.every((x, i) => Object.is(x, params[i])) && fastState.v.every((x, i) => Object.is(x, state.v[i]))}`);
+console.log(
+  `arena and ordinary arrays agree bit for bit: ${fastParams.every((x, i) => Object.is(x, params[i])) && fastState.v.every((x, i) => Object.is(x, state.v[i]))}`,
+);
 console.log(`arena: ${arena.usedBytes} of ${arena.capacityBytes} bytes in use`);
 console.log(`ms per step: ordinary ${(time.ordinary / 20).toFixed(2)}, arena ${(time.arena / 20).toFixed(2)}`);

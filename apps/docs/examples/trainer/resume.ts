@@ -39,7 +39,8 @@ await rm(dir, { recursive: true });
 const result = resumed.fit(train, {
   epochs: 14, // counts the 4 epochs restored from the checkpoint
   validation,
-  onEpoch: (e) => void (e.epoch % 5 === 0 && console.log(`epoch ${e.epoch}: train ${e.trainLoss.toExponential(2)}, validation ${e.validation!.loss.toExponential(2)}`)),
+  onEpoch: (e) =>
+    void (e.epoch % 5 === 0 && console.log(`epoch ${e.epoch}: train ${e.trainLoss.toExponential(2)}, validation ${e.validation!.loss.toExponential(2)}`)),
 });
 
 const finished = resumed.model.copyParams();

@@ -18,10 +18,7 @@ function adamwOptions(f: TrajectoryFixture): AdamWOptions {
 export const adapter: TrajectoryAdapter = {
   name: 'trainer',
   async run(f) {
-    const model = new Mlp(
-      { layers: f.model.layers, activation: f.model.activation as Activation, dtype: f.dtype },
-      { params: initialParams(f) },
-    );
+    const model = new Mlp({ layers: f.model.layers, activation: f.model.activation as Activation, dtype: f.dtype }, { params: initialParams(f) });
     const noDecay = new Set(f.optimizer.noDecay);
     const multipliers = f.optimizer.scheduleMultipliers;
     const trainer = new Trainer(model, {

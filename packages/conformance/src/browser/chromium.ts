@@ -14,11 +14,7 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 export type GraphicsMode = 'none' | 'webgl' | 'webgpu';
 
 /** Flags every launch gets: no sandbox (containers run as root), no network chatter, no updater. */
-export const BASE_FLAGS: readonly string[] = Object.freeze([
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-]);
+export const BASE_FLAGS: readonly string[] = Object.freeze(['--no-sandbox', '--disable-background-networking', '--disable-component-update']);
 
 /**
  * Graphics flags per mode. Headless Chromium on a machine without a GPU

@@ -24,8 +24,7 @@ export interface WebGLInfo {
 
 /** What the graphics probe reports about WebGPU. */
 export type WebGPUInfo =
-  | { available: true; vendor: string; architecture: string; description: string; features: string[] }
-  | { available: false; reason: string };
+  { available: true; vendor: string; architecture: string; description: string; features: string[] } | { available: false; reason: string };
 
 /** The page's graphics: WebGL 2 (null when there is none) and WebGPU. */
 export interface GraphicsInfo {

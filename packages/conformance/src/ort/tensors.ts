@@ -21,9 +21,17 @@ export function feedTensor(ort: OrtModule, feed: StoredFeed): OrtTensor {
     case 'float64':
       return new ort.Tensor('float64', Float64Array.from(values as ArrayLike<number>), feed.shape);
     case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v)), feed.shape);
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v)),
+        feed.shape,
+      );
     case 'bool':
-      return new ort.Tensor('bool', Uint8Array.from(values, (v) => (v ? 1 : 0)), feed.shape);
+      return new ort.Tensor(
+        'bool',
+        Uint8Array.from(values, (v) => (v ? 1 : 0)),
+        feed.shape,
+      );
   }
 }
 

@@ -6,7 +6,13 @@ import { SINGLE_THREAD, type OrtRunOptions } from './options';
 import { base64Bytes, copies, identical, type OrtTensor } from './tensors';
 
 /** The rows of a row-major [rows, ...] array, gathered into `out`. */
-function gatherRows<T extends Float32Array | Float64Array | BigInt64Array>(out: T, source: ArrayLike<number>, width: number, rows: readonly number[], convert: (v: number) => T[number]): T {
+function gatherRows<T extends Float32Array | Float64Array | BigInt64Array>(
+  out: T,
+  source: ArrayLike<number>,
+  width: number,
+  rows: readonly number[],
+  convert: (v: number) => T[number],
+): T {
   rows.forEach((r, i) => {
     for (let k = 0; k < width; k++) out[i * width + k] = convert(source[r * width + k]!);
   });
@@ -52,7 +58,11 @@ export async function runTrajectoryOnOrt(f: TrajectoryFixture, options: OrtRunOp
         x: new ort.Tensor(f.dtype, gatherRows(new Float(n * xWidth), x.data, xWidth, rows, Number), [n, ...x.shape.slice(1)]),
       };
       feeds.y = labels
-        ? new ort.Tensor('int64', gatherRows(new BigInt64Array(n), y.data, 1, rows, (v) => BigInt(v)), [n])
+        ? new ort.Tensor(
+            'int64',
+            gatherRows(new BigInt64Array(n), y.data, 1, rows, (v) => BigInt(v)),
+            [n],
+          )
         : new ort.Tensor(f.dtype, gatherRows(new Float(n * yWidth), y.data, yWidth, rows, Number), [n, ...y.shape.slice(1)]);
       losses.push(await trainer.step(feeds));
     }

@@ -77,10 +77,7 @@ function readFeed(value: unknown, field: string): StoredFeed {
   if (!FEED_DTYPES.includes(dtype)) fail(`${field}.dtype`, `'${dtype}' is not one of ${FEED_DTYPES.join(', ')}`);
   const data = array(o.data, `${field}.data`);
   data.forEach((v, i) => {
-    const ok =
-      dtype === 'bool'
-        ? typeof v === 'boolean' || v === 0 || v === 1
-        : typeof v === 'number' && (dtype !== 'int64' || Number.isSafeInteger(v));
+    const ok = dtype === 'bool' ? typeof v === 'boolean' || v === 0 || v === 1 : typeof v === 'number' && (dtype !== 'int64' || Number.isSafeInteger(v));
     if (!ok) fail(`${field}.data[${i}]`, `${JSON.stringify(v)} is not a ${dtype} value`);
   });
   checkSize(data, dims, field);

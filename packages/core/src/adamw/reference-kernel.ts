@@ -23,14 +23,7 @@ const identity = (x: number): number => x;
  * it differs from the quotient by at most one rounding, and spares the SIMD
  * loop two of its three divisions per element.
  */
-export function adamwReferenceKernel(
-  plan: AdamWPlan,
-  p: FloatArray,
-  g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
-  vMax: FloatArray | undefined,
-): void {
+export function adamwReferenceKernel(plan: AdamWPlan, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined): void {
   const r = p instanceof Float32Array ? Math.fround : identity;
   const sign = plan.sign;
   const l2 = r(plan.l2);

@@ -49,12 +49,7 @@ export function initAdamW<T extends FloatArray>(params: T, options: AdamWOptions
  * (`nonFinite: 'skip'` and a gradient, or with `nonFiniteCheck: 'result'` a
  * new value, that is NaN or ±Infinity).
  */
-export function checkAdamWStep(
-  params: FloatArray,
-  grads: FloatArray,
-  state: AdamWState,
-  options: AdamWOptions,
-): ResolvedAdamWOptions | undefined {
+export function checkAdamWStep(params: FloatArray, grads: FloatArray, state: AdamWState, options: AdamWOptions): ResolvedAdamWOptions | undefined {
   // Options first, each read once: a getter among them runs before any array
   // is checked, so it cannot resize or detach one after its check.
   const o = resolveAdamWOptions(options);
@@ -115,12 +110,7 @@ export function checkAdamWStep(
  *   of the wrong type, unknown or inherited, or a state whose `step` cannot be
  *   written (a frozen state).
  */
-export function adamwStepInPlace<T extends FloatArray>(
-  params: T,
-  grads: T,
-  state: AdamWState<T>,
-  options: AdamWOptions = {},
-): void {
+export function adamwStepInPlace<T extends FloatArray>(params: T, grads: T, state: AdamWState<T>, options: AdamWOptions = {}): void {
   const o = checkAdamWStep(params, grads, state, options);
   if (o !== undefined) applyAdamWStep(o, params, grads, state);
 }
@@ -132,13 +122,7 @@ export function adamwStepInPlace<T extends FloatArray>(
  * (both compute the same bits); `kernel` overrides the choice.
  * @internal
  */
-export function applyAdamWStep(
-  o: ResolvedAdamWOptions,
-  params: FloatArray,
-  grads: FloatArray,
-  state: AdamWState,
-  kernel: AdamWKernel = adamwAutoKernel,
-): void {
+export function applyAdamWStep(o: ResolvedAdamWOptions, params: FloatArray, grads: FloatArray, state: AdamWState, kernel: AdamWKernel = adamwAutoKernel): void {
   const t = state.step + 1;
   // The count first: a state whose step cannot be written throws while no array has been.
   writeStep(state, t);
@@ -157,12 +141,7 @@ export function applyAdamWStep(
  * ({ params, state } = adamwStep(params, new Float64Array([0.1, -0.2, 0.3]), state, { lr: 1e-2 }));
  * ```
  */
-export function adamwStep<T extends FloatArray>(
-  params: T,
-  grads: T,
-  state: AdamWState<T>,
-  options: AdamWOptions = {},
-): { params: T; state: AdamWState<T> } {
+export function adamwStep<T extends FloatArray>(params: T, grads: T, state: AdamWState<T>, options: AdamWOptions = {}): { params: T; state: AdamWState<T> } {
   const o = checkAdamWStep(params, grads, state, options);
   const next: AdamWState<T> = { step: state.step, m: copyOf(state.m), v: copyOf(state.v) };
   if (state.vMax !== undefined) next.vMax = copyOf(state.vMax);

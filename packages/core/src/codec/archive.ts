@@ -136,7 +136,8 @@ function checkTable(table: unknown, dataLength: number): { entries: Entry[]; len
     if (name === PROTO) throw corrupt("array name '__proto__' is reserved: it would replace a prototype when read");
     if (names.has(name)) throw corrupt(`array '${name}' appears twice`);
     names.add(name);
-    if (dtype !== 'float32' && dtype !== 'float64') throw corrupt(`array '${name}' has dtype ${typeof dtype === 'string' ? `'${dtype}'` : shown(dtype)}; expected 'float32' or 'float64'`);
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw corrupt(`array '${name}' has dtype ${typeof dtype === 'string' ? `'${dtype}'` : shown(dtype)}; expected 'float32' or 'float64'`);
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
       throw corrupt(`array '${name}' has length ${shown(length)}; expected a non-negative integer`);
     }

@@ -79,7 +79,8 @@ function firstNonFiniteUpdate(
     const o = r as ResolvedAdamWOptions;
     const s = states[name]!;
     const found = firstNonFiniteResult(adamwAutoKernel, planAdamWStep(o, s.step + 1), params[name]!, grads[name]!, s, o.amsgrad ? s.vMax : undefined);
-    if (found !== undefined) return `the update would make ${found.array === 'params' ? `params['${name}']` : `states['${name}'].${found.array.slice(6)}`}[${found.index}] ${found.value}`;
+    if (found !== undefined)
+      return `the update would make ${found.array === 'params' ? `params['${name}']` : `states['${name}'].${found.array.slice(6)}`}[${found.index}] ${found.value}`;
   }
   return undefined;
 }
@@ -142,7 +143,8 @@ export function createNamedOptimizer<K extends OptimizerKind = 'adamw', T extend
         }
       }
       const checked = checkNamed(family, p, grads, own, (name) => {
-        if (!Object.hasOwn(own, name)) throw new RangeError(`params has '${name}', which this optimizer was not created with; its parameters: ${names.join(', ')}`);
+        if (!Object.hasOwn(own, name))
+          throw new RangeError(`params has '${name}', which this optimizer was not created with; its parameters: ${names.join(', ')}`);
         return protocol.optionsFor(name, multiplier);
       });
       for (const name of names) if (!Object.hasOwn(p, name)) throw new RangeError(`params has no entry for '${name}'`);
@@ -182,7 +184,8 @@ export function createNamedOptimizer<K extends OptimizerKind = 'adamw', T extend
     deserialize(bytes) {
       const checkpoint = deserializeCheckpoint(bytes);
       const meta = checkpoint.meta as { format?: unknown; kind?: unknown; stepCount?: unknown } | undefined;
-      if (meta?.format !== NAMED_OPTIMIZER_FORMAT) throw new Error(`not a named optimizer state (format ${String(meta?.format)}, expected ${NAMED_OPTIMIZER_FORMAT})`);
+      if (meta?.format !== NAMED_OPTIMIZER_FORMAT)
+        throw new Error(`not a named optimizer state (format ${String(meta?.format)}, expected ${NAMED_OPTIMIZER_FORMAT})`);
       if (meta.kind !== kind) throw new RangeError(`the stored state is of a '${String(meta.kind)}' optimizer, this one is '${kind}'`);
       optimizer.setState({ stepCount: meta.stepCount as number, states: checkpoint.states });
     },

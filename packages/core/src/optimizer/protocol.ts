@@ -125,7 +125,8 @@ function checkRules(rules: unknown): readonly ParamRule<object>[] {
       if (!isPlainObject(rule)) throw new TypeError(`rules[${i}] must be an object { match, options }, got ${describe(rule)}`);
       if (!isPlainObject(rule.options)) throw new TypeError(`rules[${i}].options must be an object, got ${describe(rule.options)}`);
       for (const key of WHOLE_STEP_OPTIONS) {
-        if (Object.hasOwn(rule.options, key)) throw new TypeError(`rules[${i}].options.${key} applies to the whole update, not to some names; give it in options`);
+        if (Object.hasOwn(rule.options, key))
+          throw new TypeError(`rules[${i}].options.${key} applies to the whole update, not to some names; give it in options`);
       }
       return { match: checkNamePatterns(rule.match, `rules[${i}].match`), options: rule.options };
     }),

@@ -60,7 +60,18 @@ export interface SGDWState<T extends FloatArray = FloatArray> {
 }
 
 /** The names of every SGDW option. */
-export const SGDW_OPTION_KEYS: readonly (keyof SGDWOptions)[] = Object.freeze(['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'decay', 'decayScale', 'scheduleMultiplier', 'maximize', 'nonFinite']);
+export const SGDW_OPTION_KEYS: readonly (keyof SGDWOptions)[] = Object.freeze([
+  'lr',
+  'momentum',
+  'dampening',
+  'nesterov',
+  'weightDecay',
+  'decay',
+  'decayScale',
+  'scheduleMultiplier',
+  'maximize',
+  'nonFinite',
+]);
 
 /** Every SGDW option filled in, after validation. */
 export interface ResolvedSGDWOptions {
@@ -183,12 +194,7 @@ export function sgdwStepInPlace<T extends FloatArray>(params: T, grads: T, state
 }
 
 /** One SGDW step as a pure function; inputs are left untouched. */
-export function sgdwStep<T extends FloatArray>(
-  params: T,
-  grads: T,
-  state: SGDWState<T>,
-  options: SGDWOptions = {},
-): { params: T; state: SGDWState<T> } {
+export function sgdwStep<T extends FloatArray>(params: T, grads: T, state: SGDWState<T>, options: SGDWOptions = {}): { params: T; state: SGDWState<T> } {
   const o = checkSGDWStep(params, grads, state, options);
   const out = params.slice() as T;
   const next: SGDWState<T> = { step: state.step };

@@ -63,12 +63,7 @@ export interface SimdContext {
  * memory, if needed, to hold the plan block and five slots of `slotBytes`
  * from offset 0, and creates the views the driver uses.
  */
-export function createSimdContext(
-  instance: WebAssembly.Instance,
-  memory: WebAssembly.Memory,
-  slotBytes: number,
-  planBytes: number,
-): SimdContext {
+export function createSimdContext(instance: WebAssembly.Instance, memory: WebAssembly.Memory, slotBytes: number, planBytes: number): SimdContext {
   const exports = instance.exports as unknown as {
     adamw_f32: SimdContext['kernel32'];
     adamw_f64: SimdContext['kernel64'];

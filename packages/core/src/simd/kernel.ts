@@ -194,14 +194,7 @@ function momentsContext(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArr
  *
  * @throws Error when WebAssembly SIMD is not available (see {@link isSimdAvailable}).
  */
-export function adamwSimdKernel(
-  plan: AdamWPlan,
-  p: FloatArray,
-  g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
-  vMax: FloatArray | undefined,
-): void {
+export function adamwSimdKernel(plan: AdamWPlan, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined): void {
   adamwSimdKernelRange(plan, p, g, m, v, vMax, 0, p.length);
 }
 

@@ -8,14 +8,7 @@ import { adamwSimdKernel, isSimdAvailable } from './kernel.js';
  * place from the gradients `g` with the scalars of one step. Every kernel of
  * the package computes the same bits as `adamwReferenceKernel`.
  */
-export type AdamWKernel = (
-  plan: AdamWPlan,
-  p: FloatArray,
-  g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
-  vMax: FloatArray | undefined,
-) => void;
+export type AdamWKernel = (plan: AdamWPlan, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined) => void;
 
 /**
  * Which element loop a step uses: `'simd'` (WebAssembly SIMD), `'scalar'`
@@ -40,14 +33,7 @@ export const SIMD_MIN_LENGTH = 64;
  * kernel when the engine supports it and the arrays have at least
  * {@link SIMD_MIN_LENGTH} elements, else the reference loop.
  */
-export function adamwAutoKernel(
-  plan: AdamWPlan,
-  p: FloatArray,
-  g: FloatArray,
-  m: FloatArray,
-  v: FloatArray,
-  vMax: FloatArray | undefined,
-): void {
+export function adamwAutoKernel(plan: AdamWPlan, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined): void {
   if (p.length >= SIMD_MIN_LENGTH && isSimdAvailable()) adamwSimdKernel(plan, p, g, m, v, vMax);
   else adamwReferenceKernel(plan, p, g, m, v, vMax);
 }

@@ -130,7 +130,11 @@ export function backwardPass(state: PassState, active: readonly NodeProto[], tra
         while (outs.length <= i) outs.push('');
         if (!outs[i]) {
           outs[i] = e.fresh(hint);
-          const env = { opset: state.opset, type: (n?: string) => (n ? values.types.get(n) : undefined), constant: (n?: string) => (n ? values.consts.get(n) : undefined) };
+          const env = {
+            opset: state.opset,
+            type: (n?: string) => (n ? values.types.get(n) : undefined),
+            constant: (n?: string) => (n ? values.consts.get(n) : undefined),
+          };
           values.types.set(outs[i]!, inferNode(node, env, OPERATORS).types?.[i] ?? { elemType: 0, dims: null });
         }
         return outs[i]!;

@@ -123,7 +123,12 @@ function operatorName(node: NodeProto): string {
 }
 
 /** Picks and checks the loss value. */
-function chooseLoss(model: ModelProto, values: GraphValues, requested: string | undefined, producers: Map<string, NodeProto>): { name: string; type: ValueType } {
+function chooseLoss(
+  model: ModelProto,
+  values: GraphValues,
+  requested: string | undefined,
+  producers: Map<string, NodeProto>,
+): { name: string; type: ValueType } {
   const outputs = (model.graph!.output ?? []).map((o) => o.name ?? '');
   let name = requested;
   if (name === undefined) {
@@ -284,12 +289,7 @@ export function buildTraining(forwardModel: Uint8Array, options?: TrainingModelO
     const dims = tensorDims(t);
     return [valueInfo(s.mean, t.dataType ?? 0, dims), valueInfo(s.variance, t.dataType ?? 0, dims)];
   });
-  graph.output = [
-    lossInfo,
-    ...gradOutputs,
-    ...dropoutMasks.map((m) => valueInfo(m, DataType.BOOL, values.types.get(m)?.dims ?? null)),
-    ...statisticOutputs,
-  ];
+  graph.output = [lossInfo, ...gradOutputs, ...dropoutMasks.map((m) => valueInfo(m, DataType.BOOL, values.types.get(m)?.dims ?? null)), ...statisticOutputs];
   if (neededOpset > opset) {
     const read = new Set<string>([...graph.node.flatMap((n) => n.input ?? []), ...forwardOutputs]);
     for (const node of nodes) withLabel(node, () => ruleOf(OPERATORS, node)?.raiseOpset?.(node, opset, neededOpset, (v) => read.has(v)));

@@ -16,10 +16,7 @@ export interface TrainingArrays {
  * writes them in place through tensors over the same memory. Larger models
  * get ordinary arrays. `optionsOf` gives each parameter's checked options.
  */
-export function allocateTrainingArrays(
-  initial: Readonly<Record<string, ParameterArray>>,
-  optionsOf: (name: string) => AdamWOptions,
-): TrainingArrays {
+export function allocateTrainingArrays(initial: Readonly<Record<string, ParameterArray>>, optionsOf: (name: string) => AdamWOptions): TrainingArrays {
   // Per parameter: itself, its gradient, m, v, and vMax with AMSGrad; 64 bytes of alignment each.
   let bytes = 0;
   for (const [name, p] of Object.entries(initial)) bytes += (optionsOf(name).amsgrad === true ? 5 : 4) * (p.byteLength + 64);

@@ -87,7 +87,8 @@ export function restoreCheckpoint(
   const restoredBuffers: Record<string, ParameterArray> = {};
   for (const name of mineBuffers) {
     const theirs = checkpoint.params[name];
-    if (theirs === undefined || !sameKind(buffers[name]!, theirs)) throw new Error(`checkpoint running statistic '${name}' is ${kindOf(theirs)}, but the model's is ${kindOf(buffers[name])}`);
+    if (theirs === undefined || !sameKind(buffers[name]!, theirs))
+      throw new Error(`checkpoint running statistic '${name}' is ${kindOf(theirs)}, but the model's is ${kindOf(buffers[name])}`);
     restoredBuffers[name] = theirs;
     delete checkpoint.params[name];
   }

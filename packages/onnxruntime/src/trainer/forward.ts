@@ -42,7 +42,10 @@ function batchNormToEval(graph: GraphProto): void {
   for (const node of graph.node ?? []) {
     if (node.opType !== 'BatchNormalization' || (node.domain && node.domain !== 'ai.onnx')) continue;
     const extra = (node.output ?? []).slice(1).filter((o) => o && read.has(o));
-    if (extra.length > 0) throw new Error(`BatchNormalization node '${node.name ?? ''}' has its statistics outputs read (${extra.join(', ')}), so it cannot be switched to inference mode`);
+    if (extra.length > 0)
+      throw new Error(
+        `BatchNormalization node '${node.name ?? ''}' has its statistics outputs read (${extra.join(', ')}), so it cannot be switched to inference mode`,
+      );
     node.output = (node.output ?? []).slice(0, 1);
     for (const a of node.attribute ?? []) if (a.name === 'training_mode') a.i = 0;
   }
@@ -95,15 +98,20 @@ const MODES = ['keep', 'eval'];
 /** Throws a TypeError for options of `exportModel` that are not {@link ExportOptions}, naming what is valid. */
 function checkExportOptions(options: unknown): ExportOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`exportModel options must be an object { dropout, batchNorm }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new TypeError(
+      `exportModel options must be an object { dropout, batchNorm }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
   for (const key of Object.keys(options)) {
-    if (!(EXPORT_KEYS as readonly string[]).includes(key)) throw new TypeError(`exportModel: unknown option '${key}'; known options: ${EXPORT_KEYS.join(', ')}`);
+    if (!(EXPORT_KEYS as readonly string[]).includes(key))
+      throw new TypeError(`exportModel: unknown option '${key}'; known options: ${EXPORT_KEYS.join(', ')}`);
   }
   for (const key of EXPORT_KEYS) {
     const mode: unknown = (options as ExportOptions)[key];
     if (mode !== undefined && !MODES.includes(mode as string)) {
-      throw new TypeError(`exportModel: ${key} must be ${MODES.map((m) => `'${m}'`).join(' or ')}, got ${typeof mode === 'string' ? `'${mode}'` : String(mode)}`);
+      throw new TypeError(
+        `exportModel: ${key} must be ${MODES.map((m) => `'${m}'`).join(' or ')}, got ${typeof mode === 'string' ? `'${mode}'` : String(mode)}`,
+      );
     }
   }
   return options as ExportOptions;

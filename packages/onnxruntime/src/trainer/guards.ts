@@ -6,7 +6,6 @@ import { inferGraphValues } from '../graph/infer.js';
 import { findAttribute, intAttr } from '../proto/attributes.js';
 import { decodeModel } from '../proto/codec.js';
 
-
 /**
  * Throws before anything is allocated when a trained parameter or an input
  * of the model has one of `@adamw/core`'s `RESERVED_NAMES` (they reach an

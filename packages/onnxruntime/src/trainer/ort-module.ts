@@ -58,7 +58,9 @@ function copyingSession(session: InferenceSession): InferenceSession {
       const result = results[name]!;
       const into = target as Tensor | null;
       if (into !== null && (result.type !== into.type || result.size !== into.size)) {
-        throw new Error(`output '${name}' is ${result.type} [${result.dims.join(', ')}], but the tensor preallocated for it is ${into.type} [${into.dims.join(', ')}]`);
+        throw new Error(
+          `output '${name}' is ${result.type} [${result.dims.join(', ')}], but the tensor preallocated for it is ${into.type} [${into.dims.join(', ')}]`,
+        );
       }
     }
     const out: Record<string, InferenceSession.ReturnType[string]> = {};

@@ -1,4 +1,14 @@
-import { checkNamePatterns, createNamedOptimizer, createStepProtocol, type AdamWOptions, type AdamWState, type NamedOptimizerConfig, type NamePattern, type Schedule, type StepProtocol } from '@adamw/core';
+import {
+  checkNamePatterns,
+  createNamedOptimizer,
+  createStepProtocol,
+  type AdamWOptions,
+  type AdamWState,
+  type NamedOptimizerConfig,
+  type NamePattern,
+  type Schedule,
+  type StepProtocol,
+} from '@adamw/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildTraining, type TrainingModel } from '../autodiff/build.js';
 import { allocateTrainingArrays } from './arrays.js';

@@ -32,7 +32,11 @@ async function train(): Promise<{ losses: number[]; evaluated: number; exported:
   });
   const feeds = () => ({
     x: new ort.Tensor('float32', Float32Array.from(batch.x), [batch.rows, 4]),
-    y: new ort.Tensor('int64', BigInt64Array.from(batch.y, (v) => BigInt(v)), [batch.rows]),
+    y: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(batch.y, (v) => BigInt(v)),
+      [batch.rows],
+    ),
   });
   const losses: number[] = [];
   for (let i = 0; i < batch.steps; i++) losses.push(await trainer.step(feeds()));

@@ -39,26 +39,24 @@ function bagBody(weighted: boolean): GraphProto {
 const ids = { spec: { name: 'ids', type: 'int64' as const, dims: ['n'] }, dims: [7], values: [1, 3, 3, 0, 4, 2, 1] };
 
 export const CONTROL_CASES: FdCase[] = [
-  ...[false, true].map(
-    (weighted): FdCase => ({
-      name: `Loop of nn.EmbeddingBag (${weighted ? 'sum with per-sample weights' : 'mean'}): bags of 3, 1 and 3 ids, repeats within a bag`,
-      case: {
-        type: 'float64',
-        params: [{ name: 'table', dims: [5, 3] }],
-        feeds: [ids],
-        consts: [
-          { name: 'starts', type: 'int64', dims: [3], values: [0, 3, 4] },
-          { name: 'ends', type: 'int64', dims: [3], values: [3, 4, 7] },
-          { name: 'count', type: 'int64', dims: [], values: [3] },
-          { name: 'yes', type: 'bool', dims: [], values: [1] },
-          { name: 'axis0', type: 'int64', dims: [1], values: [0] },
-          { name: 'axis1', type: 'int64', dims: [1], values: [1] },
-          { name: 'w', type: 'float64', dims: [7], values: [1, 0.5, 2, 1, -1, 0.25, 1.5] },
-        ],
-        nodes: [{ op: 'Loop', inputs: ['count', 'yes'], outputs: ['bags'], attrs: { body: { graph: bagBody(weighted) } } }],
-        out: 'bags',
-        outDims: [3, 3],
-      },
-    }),
-  ),
+  ...[false, true].map((weighted): FdCase => ({
+    name: `Loop of nn.EmbeddingBag (${weighted ? 'sum with per-sample weights' : 'mean'}): bags of 3, 1 and 3 ids, repeats within a bag`,
+    case: {
+      type: 'float64',
+      params: [{ name: 'table', dims: [5, 3] }],
+      feeds: [ids],
+      consts: [
+        { name: 'starts', type: 'int64', dims: [3], values: [0, 3, 4] },
+        { name: 'ends', type: 'int64', dims: [3], values: [3, 4, 7] },
+        { name: 'count', type: 'int64', dims: [], values: [3] },
+        { name: 'yes', type: 'bool', dims: [], values: [1] },
+        { name: 'axis0', type: 'int64', dims: [1], values: [0] },
+        { name: 'axis1', type: 'int64', dims: [1], values: [1] },
+        { name: 'w', type: 'float64', dims: [7], values: [1, 0.5, 2, 1, -1, 0.25, 1.5] },
+      ],
+      nodes: [{ op: 'Loop', inputs: ['count', 'yes'], outputs: ['bags'], attrs: { body: { graph: bagBody(weighted) } } }],
+      out: 'bags',
+      outDims: [3, 3],
+    },
+  })),
 ];

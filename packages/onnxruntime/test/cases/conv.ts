@@ -25,22 +25,20 @@ export const CONV_CASES: FdCase[] = [
       ['SAME_UPPER auto padding', { auto_pad: 'SAME_UPPER', strides: [2, 2] }, [1, 2, 5, 4], [2, 2, 3, 3], [1, 2, 3, 2]],
       ['1-D, stride 2, pad 1', { strides: [2], pads: [1, 1] }, [2, 2, 7], [3, 2, 3], [2, 3, 4]],
     ] as const
-  ).map(
-    ([label, attrs, xDims, wDims, yDims]): FdCase => ({
-      name: `Conv ${label} (float32)`,
-      case: {
-        type: 'float32',
-        params: [
-          { name: 'x', dims: [...xDims] },
-          { name: 'w', dims: [...wDims] },
-          { name: 'b', dims: [wDims[0]] },
-        ],
-        nodes: [{ op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { ...attrs } }],
-        out: 'y',
-        outDims: [...yDims],
-      },
-    }),
-  ),
+  ).map(([label, attrs, xDims, wDims, yDims]): FdCase => ({
+    name: `Conv ${label} (float32)`,
+    case: {
+      type: 'float32',
+      params: [
+        { name: 'x', dims: [...xDims] },
+        { name: 'w', dims: [...wDims] },
+        { name: 'b', dims: [wDims[0]] },
+      ],
+      nodes: [{ op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { ...attrs } }],
+      out: 'y',
+      outDims: [...yDims],
+    },
+  })),
   {
     name: 'Conv without bias, input of symbolic spatial size (gradient cropped at run time)',
     case: {
@@ -49,7 +47,13 @@ export const CONV_CASES: FdCase[] = [
         { name: 's', dims: [1, 2, 1, 1] },
         { name: 'w', dims: [3, 2, 3, 3] },
       ],
-      feeds: [{ spec: { name: 'x', type: 'float32', dims: ['n', 2, 'h', 'w'] }, dims: [2, 2, 6, 5], values: Array.from({ length: 120 }, (_, i) => Math.sin(0.7 * i)) }],
+      feeds: [
+        {
+          spec: { name: 'x', type: 'float32', dims: ['n', 2, 'h', 'w'] },
+          dims: [2, 2, 6, 5],
+          values: Array.from({ length: 120 }, (_, i) => Math.sin(0.7 * i)),
+        },
+      ],
       nodes: [
         { op: 'Mul', inputs: ['x', 's'], outputs: ['xs'] },
         { op: 'Conv', inputs: ['xs', 'w'], outputs: ['y'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
@@ -65,18 +69,16 @@ export const CONV_CASES: FdCase[] = [
       ['3x3 stride 1 (heavily overlapping)', { kernel_shape: [3, 3] }, [1, 1, 4, 5], [1, 1, 2, 3]],
       ['2x2 stride 2 with ceil_mode', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, [1, 2, 5, 5], [1, 2, 3, 3]],
     ] as const
-  ).map(
-    ([label, attrs, xDims, yDims]): FdCase => ({
-      name: `MaxPool ${label} (float32)`,
-      case: {
-        type: 'float32',
-        params: [{ name: 'x', dims: [...xDims], values: distinct(size(xDims), size(xDims)) }],
-        nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { ...attrs } }],
-        out: 'y',
-        outDims: [...yDims],
-      },
-    }),
-  ),
+  ).map(([label, attrs, xDims, yDims]): FdCase => ({
+    name: `MaxPool ${label} (float32)`,
+    case: {
+      type: 'float32',
+      params: [{ name: 'x', dims: [...xDims], values: distinct(size(xDims), size(xDims)) }],
+      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { ...attrs } }],
+      out: 'y',
+      outDims: [...yDims],
+    },
+  })),
   {
     name: 'MaxPool in float64 (ONNX Runtime has a double kernel for it)',
     case: {
@@ -94,21 +96,25 @@ export const CONV_CASES: FdCase[] = [
       ['3x3 stride 2 pad 1, padding counted', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 }, [1, 2, 5, 4], [1, 2, 3, 2]],
       ['1-D 3 stride 2', { kernel_shape: [3], strides: [2] }, [2, 3, 8], [2, 3, 3]],
     ] as const
-  ).map(
-    ([label, attrs, xDims, yDims]): FdCase => ({
-      name: `AveragePool ${label} (float32)`,
-      case: {
-        type: 'float32',
-        params: [{ name: 'x', dims: [...xDims] }],
-        nodes: [{ op: 'AveragePool', inputs: ['x'], outputs: ['y'], attrs: { ...attrs } }],
-        out: 'y',
-        outDims: [...yDims],
-      },
-    }),
-  ),
+  ).map(([label, attrs, xDims, yDims]): FdCase => ({
+    name: `AveragePool ${label} (float32)`,
+    case: {
+      type: 'float32',
+      params: [{ name: 'x', dims: [...xDims] }],
+      nodes: [{ op: 'AveragePool', inputs: ['x'], outputs: ['y'], attrs: { ...attrs } }],
+      out: 'y',
+      outDims: [...yDims],
+    },
+  })),
   {
     name: 'GlobalAveragePool (float32)',
-    case: { type: 'float32', params: [{ name: 'x', dims: [2, 3, 2, 3] }], nodes: [{ op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] }], out: 'y', outDims: [2, 3, 1, 1] },
+    case: {
+      type: 'float32',
+      params: [{ name: 'x', dims: [2, 3, 2, 3] }],
+      nodes: [{ op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] }],
+      out: 'y',
+      outDims: [2, 3, 1, 1],
+    },
   },
   {
     name: 'GlobalMaxPool (float32)',

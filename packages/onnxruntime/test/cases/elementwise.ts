@@ -54,10 +54,16 @@ export const ELEMENTWISE_CASES: FdCase[] = [
     ] as const
   ).map(([op, type, lo, hi]): FdCase => ({ name: `${op} (${type})`, case: unary(op, type, lo, hi) })),
   { name: 'Relu away from its kink', case: { ...unary('Relu', 'float64'), params: [{ name: 'x', dims: [3, 4], values: KINKED }] } },
-  { name: 'LeakyRelu with its alpha', case: { ...unary('LeakyRelu', 'float32', -1, 1, { alpha: { float: 0.2 } }), params: [{ name: 'x', dims: [3, 4], values: KINKED }] } },
+  {
+    name: 'LeakyRelu with its alpha',
+    case: { ...unary('LeakyRelu', 'float32', -1, 1, { alpha: { float: 0.2 } }), params: [{ name: 'x', dims: [3, 4], values: KINKED }] },
+  },
   { name: 'Elu with alpha 0.7', case: { ...unary('Elu', 'float32', -1, 1, { alpha: { float: 0.7 } }), params: [{ name: 'x', dims: [3, 4], values: KINKED }] } },
   { name: 'Selu', case: { ...unary('Selu', 'float32'), params: [{ name: 'x', dims: [3, 4], values: KINKED }] } },
-  { name: 'HardSigmoid with torch\'s alpha 1/6', case: { ...unary('HardSigmoid', 'float32', -1, 1, { alpha: { float: 1 / 6 } }), params: [{ name: 'x', dims: [3, 4], values: KINKED }] } },
+  {
+    name: "HardSigmoid with torch's alpha 1/6",
+    case: { ...unary('HardSigmoid', 'float32', -1, 1, { alpha: { float: 1 / 6 } }), params: [{ name: 'x', dims: [3, 4], values: KINKED }] },
+  },
   { name: 'HardSwish on every piece', case: { ...unary('HardSwish', 'float32'), params: [{ name: 'x', dims: [3, 4], values: KINKED }] } },
   { name: 'Gelu (opset 20), exact', case: unary('Gelu', 'float32', -3, 3, {}, 20) },
   { name: 'Gelu (opset 20), tanh approximation', case: unary('Gelu', 'float32', -3, 3, { approximate: 'tanh' }, 20) },
@@ -143,19 +149,17 @@ export const ELEMENTWISE_CASES: FdCase[] = [
     name: 'Mul of a value with itself accumulates both contributions',
     case: { type: 'float64', params: [{ name: 'a', dims: [5] }], nodes: [{ op: 'Mul', inputs: ['a', 'a'], outputs: ['y'] }], out: 'y', outDims: [5] },
   },
-  ...[2, 3, 0.5].map(
-    (p): FdCase => ({
-      name: `Pow with a constant exponent of ${p}`,
-      case: {
-        type: 'float64',
-        params: [{ name: 'x', dims: [2, 3], lo: 0.3, hi: 2 }],
-        consts: [{ name: 'p', type: 'float64', dims: [], values: [p] }],
-        nodes: [{ op: 'Pow', inputs: ['x', 'p'], outputs: ['y'] }],
-        out: 'y',
-        outDims: [2, 3],
-      },
-    }),
-  ),
+  ...[2, 3, 0.5].map((p): FdCase => ({
+    name: `Pow with a constant exponent of ${p}`,
+    case: {
+      type: 'float64',
+      params: [{ name: 'x', dims: [2, 3], lo: 0.3, hi: 2 }],
+      consts: [{ name: 'p', type: 'float64', dims: [], values: [p] }],
+      nodes: [{ op: 'Pow', inputs: ['x', 'p'], outputs: ['y'] }],
+      out: 'y',
+      outDims: [2, 3],
+    },
+  })),
   {
     name: 'Pow with an exponent from a Constant node of another type',
     case: {

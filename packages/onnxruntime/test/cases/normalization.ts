@@ -63,6 +63,6 @@ export const NORMALIZATION_CASES: FdCase[] = [
   },
   batchNorm('BatchNormalization in training mode (opset 15) on [N, C, H, W]', [4, 3, 2, 2], 15, { training_mode: 1, momentum: { float: 0.9 } }, 3),
   batchNorm('BatchNormalization in training mode on [N, C] (BatchNorm1d)', [5, 3], 14, { training_mode: 1 }, 3),
-  batchNorm('BatchNormalization, opset 13\'s training form with five outputs', [3, 2, 3], 13, { momentum: { float: 0.9 } }, 5),
+  batchNorm("BatchNormalization, opset 13's training form with five outputs", [3, 2, 3], 13, { momentum: { float: 0.9 } }, 5),
   batchNorm('BatchNormalization in inference mode (running statistics)', [3, 2, 2, 2], 15, {}, 1),
 ];

@@ -15,21 +15,19 @@ export const REDUCE_CASES: FdCase[] = [
       ['ReduceMax', 13, { axes: [1], keepdims: 0 }, [2, 4]],
       ['ReduceMin', 13, { keepdims: 0 }, []],
     ] as const
-  ).map(
-    ([op, opset, attrs, outDims]): FdCase => ({
-      name: `${op} opset ${opset} ${JSON.stringify(attrs)} (axes as an attribute or none)`,
-      case: {
-        type: 'float64',
-        opset,
-        // distinct values: the extrema have one winner each, away from ties; no zeros for L1
-        params: [{ name: 'x', dims: [2, 3, 4], values: distinct(24, 9).map((v) => v + (v >= 0 ? 0.02 : -0.02)) }],
-        nodes: [{ op, inputs: ['x'], outputs: ['y'], attrs }],
-        out: 'y',
-        outDims: [...outDims],
-        h: 1e-5,
-      },
-    }),
-  ),
+  ).map(([op, opset, attrs, outDims]): FdCase => ({
+    name: `${op} opset ${opset} ${JSON.stringify(attrs)} (axes as an attribute or none)`,
+    case: {
+      type: 'float64',
+      opset,
+      // distinct values: the extrema have one winner each, away from ties; no zeros for L1
+      params: [{ name: 'x', dims: [2, 3, 4], values: distinct(24, 9).map((v) => v + (v >= 0 ? 0.02 : -0.02)) }],
+      nodes: [{ op, inputs: ['x'], outputs: ['y'], attrs }],
+      out: 'y',
+      outDims: [...outDims],
+      h: 1e-5,
+    },
+  })),
   ...(
     [
       ['ReduceMean', 18, [1], 0, [2, 4]],
@@ -39,23 +37,21 @@ export const REDUCE_CASES: FdCase[] = [
       ['ReduceMax', 18, [0, 2], 0, [3]],
       ['ReduceSumSquare', 18, [2], 1, [2, 3, 1]],
     ] as const
-  ).map(
-    ([op, opset, axes, keepdims, outDims]): FdCase => ({
-      name: `${op} opset ${opset} with axes ${JSON.stringify(axes)} as an input, keepdims ${keepdims}`,
-      case: {
-        type: 'float64',
-        opset,
-        params: [{ name: 'x', dims: [2, 3, 4], values: distinct(24, 4) }],
-        consts: [{ name: 'axes', type: 'int64', dims: [axes.length], values: [...axes] }],
-        nodes: [{ op, inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims } }],
-        out: 'y',
-        outDims: [...outDims],
-        h: 1e-5,
-      },
-    }),
-  ),
+  ).map(([op, opset, axes, keepdims, outDims]): FdCase => ({
+    name: `${op} opset ${opset} with axes ${JSON.stringify(axes)} as an input, keepdims ${keepdims}`,
+    case: {
+      type: 'float64',
+      opset,
+      params: [{ name: 'x', dims: [2, 3, 4], values: distinct(24, 4) }],
+      consts: [{ name: 'axes', type: 'int64', dims: [axes.length], values: [...axes] }],
+      nodes: [{ op, inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims } }],
+      out: 'y',
+      outDims: [...outDims],
+      h: 1e-5,
+    },
+  })),
   {
-    name: 'ReduceMax with a tie: the gradient is shared evenly (torch\'s amax)',
+    name: "ReduceMax with a tie: the gradient is shared evenly (torch's amax)",
     case: {
       type: 'float64',
       params: [{ name: 'x', dims: [2, 3], values: [0.5, 0.5, -1, 0.2, 0.9, 0.1] }],

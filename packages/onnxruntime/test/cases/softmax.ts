@@ -11,19 +11,17 @@ export const SOFTMAX_CASES: FdCase[] = [
       ['LogSoftmax', -1, 17],
       ['LogSoftmax', 1, 13],
     ] as const
-  ).map(
-    ([op, axis, opset]): FdCase => ({
-      name: `${op} on axis ${axis} (opset ${opset})`,
-      case: {
-        type: 'float64',
-        opset,
-        params: [{ name: 'x', dims: [2, 3, 4], lo: -2, hi: 2 }],
-        nodes: [{ op, inputs: ['x'], outputs: ['y'], attrs: { axis } }],
-        out: 'y',
-        outDims: [2, 3, 4],
-      },
-    }),
-  ),
+  ).map(([op, axis, opset]): FdCase => ({
+    name: `${op} on axis ${axis} (opset ${opset})`,
+    case: {
+      type: 'float64',
+      opset,
+      params: [{ name: 'x', dims: [2, 3, 4], lo: -2, hi: 2 }],
+      nodes: [{ op, inputs: ['x'], outputs: ['y'], attrs: { axis } }],
+      out: 'y',
+      outDims: [2, 3, 4],
+    },
+  })),
   ...(
     [
       ['mean', {}],
@@ -31,20 +29,18 @@ export const SOFTMAX_CASES: FdCase[] = [
       ['mean', { ignore_index: 1 }],
       ['sum', { ignore_index: -100 }],
     ] as const
-  ).map(
-    ([reduction, extra]): FdCase => ({
-      name: `SoftmaxCrossEntropyLoss reduction ${reduction} ${JSON.stringify(extra)}`,
-      case: {
-        type: 'float64',
-        params: [{ name: 'scores', dims: [5, 3], lo: -2, hi: 2 }],
-        consts: [{ name: 'labels', type: 'int64', dims: [5], values: labels }],
-        nodes: [{ op: 'SoftmaxCrossEntropyLoss', inputs: ['scores', 'labels'], outputs: ['loss'], attrs: { reduction, ...extra } }],
-        out: 'loss',
-        outDims: [],
-        scalar: true,
-      },
-    }),
-  ),
+  ).map(([reduction, extra]): FdCase => ({
+    name: `SoftmaxCrossEntropyLoss reduction ${reduction} ${JSON.stringify(extra)}`,
+    case: {
+      type: 'float64',
+      params: [{ name: 'scores', dims: [5, 3], lo: -2, hi: 2 }],
+      consts: [{ name: 'labels', type: 'int64', dims: [5], values: labels }],
+      nodes: [{ op: 'SoftmaxCrossEntropyLoss', inputs: ['scores', 'labels'], outputs: ['loss'], attrs: { reduction, ...extra } }],
+      out: 'loss',
+      outDims: [],
+      scalar: true,
+    },
+  })),
   {
     name: 'SoftmaxCrossEntropyLoss with class weights and an ignored label, on [N, C, D] scores',
     case: {
@@ -86,20 +82,18 @@ export const SOFTMAX_CASES: FdCase[] = [
       ['mean', {}],
       ['sum', { ignore_index: 0 }],
     ] as const
-  ).map(
-    ([reduction, extra]): FdCase => ({
-      name: `NegativeLogLikelihoodLoss reduction ${reduction} ${JSON.stringify(extra)}`,
-      case: {
-        type: 'float64',
-        params: [{ name: 'logp', dims: [5, 3], lo: -3, hi: 0 }],
-        consts: [{ name: 'labels', type: 'int64', dims: [5], values: labels }],
-        nodes: [{ op: 'NegativeLogLikelihoodLoss', inputs: ['logp', 'labels'], outputs: ['loss'], attrs: { reduction, ...extra } }],
-        out: 'loss',
-        outDims: [],
-        scalar: true,
-      },
-    }),
-  ),
+  ).map(([reduction, extra]): FdCase => ({
+    name: `NegativeLogLikelihoodLoss reduction ${reduction} ${JSON.stringify(extra)}`,
+    case: {
+      type: 'float64',
+      params: [{ name: 'logp', dims: [5, 3], lo: -3, hi: 0 }],
+      consts: [{ name: 'labels', type: 'int64', dims: [5], values: labels }],
+      nodes: [{ op: 'NegativeLogLikelihoodLoss', inputs: ['logp', 'labels'], outputs: ['loss'], attrs: { reduction, ...extra } }],
+      out: 'loss',
+      outDims: [],
+      scalar: true,
+    },
+  })),
   {
     name: 'NegativeLogLikelihoodLoss with weights after LogSoftmax',
     case: {

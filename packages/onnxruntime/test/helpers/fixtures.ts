@@ -46,9 +46,17 @@ export function batchFeeds(f: TorchFixture, rows: readonly number[]): Record<str
   const dims = [rows.length, ...x.shape.slice(1)];
   const tokens = f.operators.includes('Gather');
   const xt = tokens
-    ? new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims)
+    ? new ort.Tensor(
+        'int64',
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        dims,
+      )
     : new ort.Tensor(f.dtype, f.dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values), dims);
-  const yt = new ort.Tensor('int64', BigInt64Array.from(rows, (r) => BigInt(y.data[r]!)), [rows.length]);
+  const yt = new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows, (r) => BigInt(y.data[r]!)),
+    [rows.length],
+  );
   return { x: xt, y: yt };
 }
 

@@ -99,9 +99,25 @@ function workerMain(setup: WorkerSetup, parentPort: { postMessage(m: unknown): v
     try {
       const f32 = job[J.float32] === 1;
       columns(
-        f32 ? k32 : k64, f32 ? 4 : 8, layout.KC, job[J.c]!, job[J.ldc]!, job[J.a]!, job[J.sam]!, job[J.sak]!,
-        job[J.b]!, job[J.ldb]!, job[J.trans] === 1, job[J.M]!, job[at]!, job[at + 1]!, job[J.K]!, job[J.accumulate] === 1,
-        job[at + 2]!, job[at + 3]!, job[at + 4]!,
+        f32 ? k32 : k64,
+        f32 ? 4 : 8,
+        layout.KC,
+        job[J.c]!,
+        job[J.ldc]!,
+        job[J.a]!,
+        job[J.sam]!,
+        job[J.sak]!,
+        job[J.b]!,
+        job[J.ldb]!,
+        job[J.trans] === 1,
+        job[J.M]!,
+        job[at]!,
+        job[at + 1]!,
+        job[J.K]!,
+        job[J.accumulate] === 1,
+        job[at + 2]!,
+        job[at + 3]!,
+        job[at + 4]!,
       );
     } catch (error) {
       Atomics.add(control, layout.control.errors, 1);
@@ -163,12 +179,14 @@ function compile(base64: string, dtype: Dtype): WebAssembly.Module {
  * ```
  */
 export async function createMatmulWorkers(options: MatmulWorkersOptions = {}): Promise<MatmulWorkers> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`matmul worker options must be an object, got ${options === null ? 'null' : typeof options}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`matmul worker options must be an object, got ${options === null ? 'null' : typeof options}`);
   for (const key of Object.keys(options)) {
     if (key !== 'workers' && key !== 'timeoutMs') throw new TypeError(`unknown matmul worker option '${key}'; known options: workers, timeoutMs`);
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new RangeError(`option timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0))
+    throw new RangeError(`option timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
   const count = options.workers ?? Math.max(1, availableParallelism() - 1);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 256) {
     throw new RangeError(`option workers must be an integer in [1, 256], got ${String(count)}`);

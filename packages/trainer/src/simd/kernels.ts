@@ -189,8 +189,18 @@ export class KernelMemory {
    * one run per thread.
    */
   private product(
-    c: number, ldc: number, a: number, sam: number, sak: number,
-    b: number, ldb: number, transB: boolean, M: number, N: number, K: number, accumulate: boolean,
+    c: number,
+    ldc: number,
+    a: number,
+    sam: number,
+    sak: number,
+    b: number,
+    ldb: number,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    accumulate: boolean,
   ): void {
     if (Math.ceil(M / 4) * KC * (4 << this.shift) > this.packABytes || Math.ceil(N / panelColumns(this.dtype)) * KC * 32 > this.packBBytes) {
       throw new RangeError(`a product of ${M} × ${N} exceeds the packing buffers`);
@@ -244,9 +254,24 @@ export class KernelMemory {
  */
 export function productColumns(
   k: { gemm: MatmulExports['gemm']; packA: MatmulExports['packA']; packB: MatmulExports['packB'] },
-  E: number, KC: number, c: number, ldc: number, a: number, sam: number, sak: number,
-  b: number, ldb: number, transB: boolean, M: number, n0: number, n1: number, K: number, accumulate: boolean,
-  packA: number, packB: number, scratch: number,
+  E: number,
+  KC: number,
+  c: number,
+  ldc: number,
+  a: number,
+  sam: number,
+  sak: number,
+  b: number,
+  ldb: number,
+  transB: boolean,
+  M: number,
+  n0: number,
+  n1: number,
+  K: number,
+  accumulate: boolean,
+  packA: number,
+  packB: number,
+  scratch: number,
 ): void {
   const n = n1 - n0;
   if (n <= 0) return;

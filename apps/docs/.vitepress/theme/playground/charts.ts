@@ -113,8 +113,13 @@ export function gridLabel(x: number): string {
  * Histogram rows of both optimizers' unit norms over one shared range, so
  * that the two sets of bars compare.
  */
-export function histogramRows(norms: Partial<Record<PlaygroundOptimizer, readonly number[]>>, bins = 16): { optimizer: string; lo: number; hi: number; count: number }[] {
-  const all = Object.values(norms).flatMap((n) => [...n!]).filter(Number.isFinite);
+export function histogramRows(
+  norms: Partial<Record<PlaygroundOptimizer, readonly number[]>>,
+  bins = 16,
+): { optimizer: string; lo: number; hi: number; count: number }[] {
+  const all = Object.values(norms)
+    .flatMap((n) => [...n!])
+    .filter(Number.isFinite);
   if (all.length === 0) return [];
   const top = Math.max(...all) || 1;
   const width = top / bins;

@@ -20,7 +20,8 @@ export interface Digits {
 /** Encodes digits (intensities in [0, 255]) in the file's layout. */
 export function encodeDigits(side: number, labels: Uint8Array, pixels: Uint8Array): Uint8Array {
   const count = labels.length;
-  if (pixels.length !== count * side * side) throw new RangeError(`expected ${count * side * side} pixels for ${count} digits of ${side}×${side}, got ${pixels.length}`);
+  if (pixels.length !== count * side * side)
+    throw new RangeError(`expected ${count * side * side} pixels for ${count} digits of ${side}×${side}, got ${pixels.length}`);
   const out = new Uint8Array(12 + count + pixels.length);
   out.set(new TextEncoder().encode(DIGITS_MAGIC), 0);
   const view = new DataView(out.buffer);
@@ -38,7 +39,9 @@ export function decodeDigits(bytes: Uint8Array): Digits {
   const count = view.getUint32(4, true);
   const side = view.getUint32(8, true);
   if (side === 0 || side > 64 || count === 0 || bytes.length !== 12 + count + count * side * side) {
-    throw new Error(`corrupt playground digits file: ${count} digits of ${side}×${side} need ${12 + count * (1 + side * side)} bytes, the file has ${bytes.length}`);
+    throw new Error(
+      `corrupt playground digits file: ${count} digits of ${side}×${side} need ${12 + count * (1 + side * side)} bytes, the file has ${bytes.length}`,
+    );
   }
   const y = bytes.slice(12, 12 + count);
   if (y.some((label) => label > 9)) throw new Error('corrupt playground digits file: a label is not a digit');
@@ -49,7 +52,11 @@ export function decodeDigits(bytes: Uint8Array): Digits {
 }
 
 /** The first `train` digits for training and the next `test` for testing. */
-export function splitDigits(d: Digits, train: number, test: number): { train: { x: Float32Array; y: Uint8Array; rows: number }; test: { x: Float32Array; y: Uint8Array; rows: number } } {
+export function splitDigits(
+  d: Digits,
+  train: number,
+  test: number,
+): { train: { x: Float32Array; y: Uint8Array; rows: number }; test: { x: Float32Array; y: Uint8Array; rows: number } } {
   if (train + test > d.count) throw new RangeError(`${train} training and ${test} test digits are more than the ${d.count} in the file`);
   const px = d.side * d.side;
   return {

@@ -90,7 +90,14 @@ function advance(run: Run, split: Split, s: RunSettings, steps: number, evalEver
 }
 
 function snapshot(run: Run, totalSteps: number): Snapshot {
-  const out: Snapshot = { optimizer: run.optimizer, step: run.trainer.position.step, totalSteps, losses: run.losses, evals: run.evals, unitNorms: unitNorms(run.model) };
+  const out: Snapshot = {
+    optimizer: run.optimizer,
+    step: run.trainer.position.step,
+    totalSteps,
+    losses: run.losses,
+    evals: run.evals,
+    unitNorms: unitNorms(run.model),
+  };
   run.losses = [];
   run.evals = [];
   return out;

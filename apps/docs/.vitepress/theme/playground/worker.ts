@@ -35,8 +35,22 @@ scope.onmessage = (event) => {
       const d = await digits;
       const finished =
         message.type === 'compare'
-          ? await compare(d, message.settings, (snapshots) => post({ type: 'progress', snapshots }), () => stopRequested, pause)
-          : await grid(d, message.settings, message.lrs, message.weightDecays, (cell, done, total) => post({ type: 'cell', cell, done, total }), () => stopRequested, pause);
+          ? await compare(
+              d,
+              message.settings,
+              (snapshots) => post({ type: 'progress', snapshots }),
+              () => stopRequested,
+              pause,
+            )
+          : await grid(
+              d,
+              message.settings,
+              message.lrs,
+              message.weightDecays,
+              (cell, done, total) => post({ type: 'cell', cell, done, total }),
+              () => stopRequested,
+              pause,
+            );
       post({ type: 'done', stopped: !finished });
     } catch (error) {
       digits = undefined;

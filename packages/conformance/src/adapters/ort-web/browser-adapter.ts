@@ -72,18 +72,15 @@ export function browserOrtAdapter(provider: OrtWebProvider): TrajectoryAdapter {
     bundle ??= bundleForBrowser(ENTRIES[provider]);
     files ??= ortSiteFiles(provider);
     bundle.catch(() => (bundle = undefined));
-    return withPage<typeof PageApi, T>(
-      { entry: await bundle, files, graphics: provider === 'webgpu' ? 'webgpu' : 'none', title },
-      async (page) => {
-        if (provider === 'webgpu') {
-          const { webgpu } = await page.graphics();
-          if (!webgpu.available) throw new Error(`Chromium here has no WebGPU adapter: ${webgpu.reason}`);
-        }
-        const result = await use(page);
-        if (provider === 'webgpu' && !result.runtime.webgpuDevice) throw new Error('onnxruntime-web created no WebGPU device: the run was not on WebGPU');
-        return result;
-      },
-    );
+    return withPage<typeof PageApi, T>({ entry: await bundle, files, graphics: provider === 'webgpu' ? 'webgpu' : 'none', title }, async (page) => {
+      if (provider === 'webgpu') {
+        const { webgpu } = await page.graphics();
+        if (!webgpu.available) throw new Error(`Chromium here has no WebGPU adapter: ${webgpu.reason}`);
+      }
+      const result = await use(page);
+      if (provider === 'webgpu' && !result.runtime.webgpuDevice) throw new Error('onnxruntime-web created no WebGPU device: the run was not on WebGPU');
+      return result;
+    });
   };
   return {
     name: provider === 'wasm' ? 'onnxruntime-web' : `onnxruntime-web-${provider}`,

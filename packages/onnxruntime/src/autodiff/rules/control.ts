@@ -69,8 +69,10 @@ const loop: DifferentiableOperator = {
     if (sources.length === 0) return [];
     if (carried > 0) ctx.fail('the gradient needs a body without loop-carried values (only scan outputs)');
     for (const n of body.node ?? []) {
-      if ((n.attribute ?? []).some((a) => a.g || (a.graphs?.length ?? 0) > 0)) ctx.fail(`nested subgraphs in the body (${n.opType}) are not supported by the gradient`);
-      if (/^(Random|Bernoulli|Multinomial|Dropout)/.test(n.opType ?? '')) ctx.fail(`a body with random operators (${n.opType}) cannot be recomputed for the gradient`);
+      if ((n.attribute ?? []).some((a) => a.g || (a.graphs?.length ?? 0) > 0))
+        ctx.fail(`nested subgraphs in the body (${n.opType}) are not supported by the gradient`);
+      if (/^(Random|Bernoulli|Multinomial|Dropout)/.test(n.opType ?? ''))
+        ctx.fail(`a body with random operators (${n.opType}) cannot be recomputed for the gradient`);
     }
 
     // The backward body: the forward body recomputed under fresh names.

@@ -40,7 +40,13 @@ const windowInfer: InferRule = (node, env) => {
   const x = dimsOf(env, ins[0]);
   const w = op === 'Conv' ? dimsOf(env, ins[1]) : null;
   const spatialRank = x !== null ? x.length - 2 : w !== null ? w.length - 2 : null;
-  if (spatialRank === null) return { types: [{ elemType: t, dims: null }, { elemType: DataType.INT64, dims: null }] };
+  if (spatialRank === null)
+    return {
+      types: [
+        { elemType: t, dims: null },
+        { elemType: DataType.INT64, dims: null },
+      ],
+    };
   const kernel = intsAttr(node, 'kernel_shape') ?? (w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : []);
   const strides = intsAttr(node, 'strides') ?? new Array<number>(spatialRank).fill(1);
   const dil = intsAttr(node, 'dilations') ?? new Array<number>(spatialRank).fill(1);
@@ -50,9 +56,16 @@ const windowInfer: InferRule = (node, env) => {
   const out: Dim[] = [x?.[0] ?? null, op === 'Conv' ? (w?.[0] ?? null) : (x?.[1] ?? null)];
   for (let i = 0; i < spatialRank; i++) {
     const k = kernel[i];
-    out.push(k === undefined || Number.isNaN(k) ? null : spatialOut(x?.[i + 2] ?? null, k, strides[i]!, dil[i]!, pads[i]! + pads[i + spatialRank]!, autoPad, ceil));
+    out.push(
+      k === undefined || Number.isNaN(k) ? null : spatialOut(x?.[i + 2] ?? null, k, strides[i]!, dil[i]!, pads[i]! + pads[i + spatialRank]!, autoPad, ceil),
+    );
   }
-  return { types: [{ elemType: t, dims: out }, { elemType: DataType.INT64, dims: out }] };
+  return {
+    types: [
+      { elemType: t, dims: out },
+      { elemType: DataType.INT64, dims: out },
+    ],
+  };
 };
 
 /** Reads strides, dilations, pads and auto_pad; SAME_* pads need static sizes. */
@@ -168,7 +181,12 @@ const conv: DifferentiableOperator = {
         group: group === 1 ? undefined : group,
       });
       const dw = e.transpose(full, swap);
-      out[1] = e.slice(dw, new Array<number>(n).fill(0), kernel.every((k) => typeof k === 'number') ? (kernel as number[]) : e.op('Slice', [e.shape(w), e.ints([2]), e.ints([2 + n])]), spatial);
+      out[1] = e.slice(
+        dw,
+        new Array<number>(n).fill(0),
+        kernel.every((k) => typeof k === 'number') ? (kernel as number[]) : e.op('Slice', [e.shape(w), e.ints([2]), e.ints([2 + n])]),
+        spatial,
+      );
     }
     return out;
   },

@@ -18,7 +18,12 @@ const dropout: DifferentiableOperator = {
   infer(node, env) {
     const x = node.input?.[0];
     const dims = dimsOf(env, x);
-    return { types: [{ elemType: elemOf(env, x), dims }, { elemType: DataType.BOOL, dims }] };
+    return {
+      types: [
+        { elemType: elemOf(env, x), dims },
+        { elemType: DataType.BOOL, dims },
+      ],
+    };
   },
   differentiable: () => [0],
   extraOutputs: [1],

@@ -14,7 +14,12 @@ function outType(ctx: GradContext): number {
 }
 
 /** A one-input operator of the input's shape: `dx = f(ctx, g, x, y)`. */
-function unary(op: string, doc: string, f: (ctx: GradContext, g: string, x: string, y: string) => string, fold?: (v: number) => number): DifferentiableOperator {
+function unary(
+  op: string,
+  doc: string,
+  f: (ctx: GradContext, g: string, x: string, y: string) => string,
+  fold?: (v: number) => number,
+): DifferentiableOperator {
   return {
     op,
     kind: 'differentiable',
@@ -31,9 +36,19 @@ function gate(ctx: GradContext, condition: string, g: string): string {
 }
 
 const UNARY: DifferentiableOperator[] = [
-  unary('Identity', 'g', (_ctx, g) => g, (v) => v),
-  unary('Neg', '−g', (ctx, g) => ctx.e.op('Neg', [g]), (v) => -v),
-  unary('Relu', 'g where y > 0 (torch\'s threshold_backward)', (ctx, g, _x, y) => gate(ctx, ctx.e.op('Greater', [y, ctx.e.scalar(0, outType(ctx))]), g)),
+  unary(
+    'Identity',
+    'g',
+    (_ctx, g) => g,
+    (v) => v,
+  ),
+  unary(
+    'Neg',
+    '−g',
+    (ctx, g) => ctx.e.op('Neg', [g]),
+    (v) => -v,
+  ),
+  unary('Relu', "g where y > 0 (torch's threshold_backward)", (ctx, g, _x, y) => gate(ctx, ctx.e.op('Greater', [y, ctx.e.scalar(0, outType(ctx))]), g)),
   unary('LeakyRelu', 'g where x > 0, α·g elsewhere', (ctx, g, x) => {
     const t = outType(ctx);
     const positive = ctx.e.op('Greater', [x, ctx.e.scalar(0, t)]);
@@ -75,7 +90,7 @@ const UNARY: DifferentiableOperator[] = [
     const inside = ctx.e.op('And', [ctx.e.op('Greater', [z, ctx.e.scalar(0, t)]), ctx.e.op('Less', [z, ctx.e.scalar(1, t)])]);
     return gate(ctx, inside, ctx.e.op('Mul', [g, ctx.e.scalar(alpha, t)]));
   }),
-  unary('HardSwish', '0 below −3, g·(x/3 + ½) from −3 to 3, g above (torch\'s hardswish_backward)', (ctx, g, x) => {
+  unary('HardSwish', "0 below −3, g·(x/3 + ½) from −3 to 3, g above (torch's hardswish_backward)", (ctx, g, x) => {
     const t = outType(ctx);
     const slope = ctx.e.op('Mul', [g, ctx.e.op('Add', [ctx.e.op('Div', [x, ctx.e.scalar(3, t)]), ctx.e.scalar(0.5, t)])]);
     const upper = ctx.e.op('Where', [ctx.e.op('LessOrEqual', [x, ctx.e.scalar(3, t)]), slope, g]);
@@ -83,7 +98,9 @@ const UNARY: DifferentiableOperator[] = [
   }),
   unary('Sin', 'g·cos x', (ctx, g, x) => ctx.e.op('Mul', [g, ctx.e.op('Cos', [x])])),
   unary('Cos', '−g·sin x', (ctx, g, x) => ctx.e.op('Neg', [ctx.e.op('Mul', [g, ctx.e.op('Sin', [x])])])),
-  unary('Gelu', 'opset 20, `approximate` none: g·(Φ(x) + x·φ(x)); tanh: the derivative of ½x(1 + tanh(√(2/π)(x + 0.044715x³)))', (ctx, g, x) => geluGrad(ctx, g, x)),
+  unary('Gelu', 'opset 20, `approximate` none: g·(Φ(x) + x·φ(x)); tanh: the derivative of ½x(1 + tanh(√(2/π)(x + 0.044715x³)))', (ctx, g, x) =>
+    geluGrad(ctx, g, x),
+  ),
 ];
 
 /** GELU′ for the opset-20 Gelu operator, in both of its forms. */
@@ -112,7 +129,7 @@ function geluGrad(ctx: GradContext, g: string, x: string): string {
 const clip: DifferentiableOperator = {
   op: 'Clip',
   kind: 'differentiable',
-  doc: 'g where min ≤ x ≤ max (torch\'s clamp_backward); `min`, `max` optional',
+  doc: "g where min ≤ x ≤ max (torch's clamp_backward); `min`, `max` optional",
   infer: sameShape(),
   differentiable: () => [0],
   backward(ctx) {
@@ -132,13 +149,17 @@ const clip: DifferentiableOperator = {
 const cast: DifferentiableOperator = {
   op: 'Cast',
   kind: 'differentiable',
-  doc: 'between float types: g cast back to the input\'s type; to other types: no gradient',
+  doc: "between float types: g cast back to the input's type; to other types: no gradient",
   infer(node, env) {
     const to = intAttr(node, 'to', 0);
     const c = env.constant(node.input?.[0]);
     const isInt = to === DataType.INT64 || to === DataType.INT32;
     const bool = to === DataType.BOOL;
-    return single(to, dimsOf(env, node.input?.[0]), c ? { dims: c.dims, data: c.data.map((v) => (bool ? (v ? 1 : 0) : isInt ? Math.trunc(v) : v)) } : undefined);
+    return single(
+      to,
+      dimsOf(env, node.input?.[0]),
+      c ? { dims: c.dims, data: c.data.map((v) => (bool ? (v ? 1 : 0) : isInt ? Math.trunc(v) : v)) } : undefined,
+    );
   },
   differentiable: (node) => (FLOAT_TYPES.has(intAttr(node, 'to', 0)) ? [0] : []),
   backward(ctx) {
@@ -174,13 +195,23 @@ function binary(
   };
 }
 
-const SUMMED = 'then ReduceSum back to each input\'s shape (numpy broadcasting)';
+const SUMMED = "then ReduceSum back to each input's shape (numpy broadcasting)";
 
 const BINARY: DifferentiableOperator[] = [
-  binary('Add', `g, g; ${SUMMED}`, (_ctx, g) => [g, g], (a, b) => a + b),
+  binary(
+    'Add',
+    `g, g; ${SUMMED}`,
+    (_ctx, g) => [g, g],
+    (a, b) => a + b,
+  ),
   {
     // a − b: the gradient of b is negated after it is summed to b's shape (fewer elements to negate).
-    ...binary('Sub', `g, −g; ${SUMMED}`, () => [undefined, undefined], (a, b) => a - b),
+    ...binary(
+      'Sub',
+      `g, −g; ${SUMMED}`,
+      () => [undefined, undefined],
+      (a, b) => a - b,
+    ),
     backward(ctx) {
       const a = ctx.input(0)!;
       const b = ctx.input(1)!;
@@ -231,17 +262,13 @@ const BINARY: DifferentiableOperator[] = [
     },
     (a, b) => Math.pow(a, b),
   ),
-  binary(
-    'PRelu',
-    `g where x > 0, g·slope elsewhere; the slope gets g·x where x ≤ 0; ${SUMMED}`,
-    (ctx, g, x, slope) => {
-      const positive = ctx.e.op('Greater', [x, ctx.e.scalar(0, outType(ctx))]);
-      return [
-        ctx.wants(0) ? ctx.e.op('Where', [positive, g, ctx.e.op('Mul', [g, slope])]) : undefined,
-        ctx.wants(1) ? ctx.e.op('Where', [positive, ctx.e.scalar(0, outType(ctx)), ctx.e.op('Mul', [g, x])]) : undefined,
-      ];
-    },
-  ),
+  binary('PRelu', `g where x > 0, g·slope elsewhere; the slope gets g·x where x ≤ 0; ${SUMMED}`, (ctx, g, x, slope) => {
+    const positive = ctx.e.op('Greater', [x, ctx.e.scalar(0, outType(ctx))]);
+    return [
+      ctx.wants(0) ? ctx.e.op('Where', [positive, g, ctx.e.op('Mul', [g, slope])]) : undefined,
+      ctx.wants(1) ? ctx.e.op('Where', [positive, ctx.e.scalar(0, outType(ctx)), ctx.e.op('Mul', [g, x])]) : undefined,
+    ];
+  }),
 ];
 
 /** Sum, Mean, Max, Min: variadic broadcasting operators. */
@@ -278,7 +305,12 @@ function extremumShares(ctx: GradContext): (i: number) => string {
 }
 
 const VARIADIC: DifferentiableOperator[] = [
-  variadic('Sum', `g for each input; ${SUMMED}`, (ctx) => () => ctx.g, (v) => v.reduce((a, b) => a + b, 0)),
+  variadic(
+    'Sum',
+    `g for each input; ${SUMMED}`,
+    (ctx) => () => ctx.g,
+    (v) => v.reduce((a, b) => a + b, 0),
+  ),
   variadic('Mean', `g / n for each of the n inputs; ${SUMMED}`, (ctx) => {
     const share = ctx.e.op('Div', [ctx.g, ctx.e.scalar((ctx.node.input ?? []).length, outType(ctx))]);
     return () => share;
@@ -310,7 +342,6 @@ const where: DifferentiableOperator = {
     ];
   },
 };
-
 
 /** Elementwise operators: activations, arithmetic, extrema, Where, Clip, Cast. */
 export const ELEMENTWISE_OPERATORS: readonly OperatorRule[] = [

@@ -39,7 +39,12 @@ export const OPERATORS: ReadonlyMap<string, OperatorRule> = register([
 ]);
 
 function namesOf(kind: OperatorRule['kind']): readonly string[] {
-  return Object.freeze([...OPERATORS.values()].filter((r) => r.kind === kind).map((r) => r.op).sort());
+  return Object.freeze(
+    [...OPERATORS.values()]
+      .filter((r) => r.kind === kind)
+      .map((r) => r.op)
+      .sort(),
+  );
 }
 
 /**

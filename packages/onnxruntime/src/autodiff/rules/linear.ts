@@ -21,7 +21,7 @@ function gemmNode(ctx: GradContext, a: string, b: string, transA: boolean, trans
 const gemm: DifferentiableOperator = {
   op: 'Gemm',
   kind: 'differentiable',
-  doc: 'all `transA`/`transB`/`alpha`/`beta`, C of any broadcastable shape: Gemm with the transposes that undo A′ and B′; dC = β·G summed to C\'s shape',
+  doc: "all `transA`/`transB`/`alpha`/`beta`, C of any broadcastable shape: Gemm with the transposes that undo A′ and B′; dC = β·G summed to C's shape",
   infer(node, env) {
     const a = dimsOf(env, node.input?.[0]);
     const b = dimsOf(env, node.input?.[1]);
@@ -72,7 +72,7 @@ function swapLast(rank: number): number[] {
 const matmul: DifferentiableOperator = {
   op: 'MatMul',
   kind: 'differentiable',
-  doc: '2-D, batched, broadcast batch axes, 1-D operands (attention\'s Q·Kᵀ and P·V): G·Bᵀ and Aᵀ·G over the last two axes, summed over broadcast axes (Gemm for 2-D × 2-D)',
+  doc: "2-D, batched, broadcast batch axes, 1-D operands (attention's Q·Kᵀ and P·V): G·Bᵀ and Aᵀ·G over the last two axes, summed over broadcast axes (Gemm for 2-D × 2-D)",
   infer: (node, env) => single(elemOf(env, node.input?.[0]), matmulDims(dimsOf(env, node.input?.[0]), dimsOf(env, node.input?.[1]))),
   differentiable: () => [0, 1],
   backward(ctx) {

@@ -122,15 +122,42 @@ export const NO_GRADIENT_OPERATORS: readonly OperatorRule[] = [
   ...noGradient(['Size'], size),
   ...noGradient(['ConstantOfShape'], constantOfShape),
   ...noGradient(['Range'], range),
-  ...noGradient(['Equal'], bool(([a, b]) => a === b)),
-  ...noGradient(['Less'], bool(([a, b]) => a! < b!)),
-  ...noGradient(['Greater'], bool(([a, b]) => a! > b!)),
-  ...noGradient(['LessOrEqual'], bool(([a, b]) => a! <= b!)),
-  ...noGradient(['GreaterOrEqual'], bool(([a, b]) => a! >= b!)),
-  ...noGradient(['And'], bool(([a, b]) => Boolean(a && b))),
-  ...noGradient(['Or'], bool(([a, b]) => Boolean(a || b))),
-  ...noGradient(['Xor'], bool(([a, b]) => Boolean(a) !== Boolean(b))),
-  ...noGradient(['Not'], (node, env) => ({ ...sameShape((v) => (v ? 0 : 1))(node, env), types: [{ elemType: DataType.BOOL, dims: dimsOf(env, node.input?.[0]) }] })),
+  ...noGradient(
+    ['Equal'],
+    bool(([a, b]) => a === b),
+  ),
+  ...noGradient(
+    ['Less'],
+    bool(([a, b]) => a! < b!),
+  ),
+  ...noGradient(
+    ['Greater'],
+    bool(([a, b]) => a! > b!),
+  ),
+  ...noGradient(
+    ['LessOrEqual'],
+    bool(([a, b]) => a! <= b!),
+  ),
+  ...noGradient(
+    ['GreaterOrEqual'],
+    bool(([a, b]) => a! >= b!),
+  ),
+  ...noGradient(
+    ['And'],
+    bool(([a, b]) => Boolean(a && b)),
+  ),
+  ...noGradient(
+    ['Or'],
+    bool(([a, b]) => Boolean(a || b)),
+  ),
+  ...noGradient(
+    ['Xor'],
+    bool(([a, b]) => Boolean(a) !== Boolean(b)),
+  ),
+  ...noGradient(['Not'], (node, env) => ({
+    ...sameShape((v) => (v ? 0 : 1))(node, env),
+    types: [{ elemType: DataType.BOOL, dims: dimsOf(env, node.input?.[0]) }],
+  })),
   ...noGradient(['IsNaN', 'IsInf'], (node, env) => single(DataType.BOOL, dimsOf(env, node.input?.[0]))),
   ...noGradient(['Sign'], sameShape(Math.sign)),
   ...noGradient(['Floor'], sameShape(Math.floor)),

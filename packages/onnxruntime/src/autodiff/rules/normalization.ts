@@ -31,7 +31,7 @@ function normalizedGrad(ctx: GradContext, gHat: string, xHat: string, invStd: st
 const layerNorm: DifferentiableOperator = {
   op: 'LayerNormalization',
   kind: 'differentiable',
-  doc: 'opset 17, any `axis`: σ⁻¹·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)) with ĝ = g·γ, from the node\'s own Mean and InvStdDev outputs; dγ = Σ g·x̂, dβ = Σ g over the leading axes',
+  doc: "opset 17, any `axis`: σ⁻¹·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)) with ĝ = g·γ, from the node's own Mean and InvStdDev outputs; dγ = Σ g·x̂, dβ = Σ g over the leading axes",
   infer(node, env) {
     const x = node.input?.[0];
     const t = elemOf(env, x);
@@ -39,7 +39,13 @@ const layerNorm: DifferentiableOperator = {
     const stash = intAttr(node, 'stash_type', 1) === 1 ? DataType.FLOAT : t;
     const axis = dims ? norm(intAttr(node, 'axis', -1), dims.length) : 0;
     const statDims: Dim[] | null = dims ? dims.map((d, i) => (i < axis ? d : 1)) : null;
-    return { types: [{ elemType: t, dims }, { elemType: stash, dims: statDims }, { elemType: stash, dims: statDims }] };
+    return {
+      types: [
+        { elemType: t, dims },
+        { elemType: stash, dims: statDims },
+        { elemType: stash, dims: statDims },
+      ],
+    };
   },
   differentiable: (node) => ((node.input ?? [])[2] ? [0, 1, 2] : [0, 1]),
   extraOutputs: [1, 2],

@@ -91,13 +91,15 @@ function extremum({ ctx, x, g, y }: Reduced): string {
 const expandTo = (ctx: GradContext, v: string, x: string): string => ctx.e.op('Expand', [v, ctx.e.shape(x)]);
 
 const REDUCTIONS: DifferentiableOperator[] = [
-  reduction('ReduceSum', 'g broadcast back (Unsqueeze when keepdims = 0, Expand); axes as input or none; `noop_with_empty_axes`', ({ ctx, x, g }) => expandTo(ctx, g, x)),
+  reduction('ReduceSum', 'g broadcast back (Unsqueeze when keepdims = 0, Expand); axes as input or none; `noop_with_empty_axes`', ({ ctx, x, g }) =>
+    expandTo(ctx, g, x),
+  ),
   reduction('ReduceMean', 'g broadcast back and divided by the count; axes as attribute before opset 18, as input after', ({ ctx, x, g }) =>
     divideByCount(ctx, expandTo(ctx, g, x), x, ctx.output(0)),
   ),
   reduction('ReduceSumSquare', '2·x·g broadcast back', ({ ctx, x, g }) => ctx.e.op('Mul', [ctx.e.op('Mul', [x, g]), ctx.e.scalar(2, ctx.elemType(x))])),
   reduction('ReduceL1', 'sign(x)·g broadcast back', ({ ctx, x, g }) => ctx.e.op('Mul', [ctx.e.op('Sign', [x]), g])),
-  reduction('ReduceL2', 'x·g / y broadcast back (0 where y = 0, as torch\'s norm backward)', ({ ctx, x, g, y }) => {
+  reduction('ReduceL2', "x·g / y broadcast back (0 where y = 0, as torch's norm backward)", ({ ctx, x, g, y }) => {
     const e = ctx.e;
     const t = ctx.elemType(x);
     const zero = e.scalar(0, t);
@@ -106,8 +108,8 @@ const REDUCTIONS: DifferentiableOperator[] = [
     return e.op('Where', [e.op('Equal', [yk, zero]), zero, e.op('Mul', [x, ratio])]);
   }),
   reduction('ReduceLogSumExp', 'exp(x − y)·g broadcast back', ({ ctx, x, g, y }) => ctx.e.op('Mul', [ctx.e.op('Exp', [ctx.e.op('Sub', [x, y()])]), g])),
-  reduction('ReduceMax', 'g shared evenly by the elements equal to the maximum (torch\'s amax backward)', extremum),
-  reduction('ReduceMin', 'g shared evenly by the elements equal to the minimum (torch\'s amin backward)', extremum),
+  reduction('ReduceMax', "g shared evenly by the elements equal to the maximum (torch's amax backward)", extremum),
+  reduction('ReduceMin', "g shared evenly by the elements equal to the minimum (torch's amin backward)", extremum),
 ];
 
 const globalPoolInfer: InferRule = (node, env) => {

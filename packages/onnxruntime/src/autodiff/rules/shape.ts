@@ -103,7 +103,11 @@ const transpose: DifferentiableOperator = {
     const c = env.constant(x);
     if (c === undefined) return single(elemOf(env, x), out);
     const strides = stridesOf(c.dims);
-    return single(elemOf(env, x), out, rearranged(c, out as number[], (coords) => coords.reduce((acc, v, i) => acc + v * strides[perm[i]!]!, 0)));
+    return single(
+      elemOf(env, x),
+      out,
+      rearranged(c, out as number[], (coords) => coords.reduce((acc, v, i) => acc + v * strides[perm[i]!]!, 0)),
+    );
   },
   differentiable: () => [0],
   backward(ctx) {
@@ -117,7 +121,7 @@ const transpose: DifferentiableOperator = {
 const concat: DifferentiableOperator = {
   op: 'Concat',
   kind: 'differentiable',
-  doc: 'g split at the inputs\' extents along the axis',
+  doc: "g split at the inputs' extents along the axis",
   infer(node, env) {
     const ins = (node.input ?? []).filter((n) => n);
     const t = elemOf(env, ins[0]);
@@ -137,7 +141,10 @@ const concat: DifferentiableOperator = {
       return total;
     });
     const consts = ins.map((n) => env.constant(n));
-    const c = rank === 1 && consts.every((k) => k !== undefined) ? { dims: [consts.reduce((a, k) => a + k!.data.length, 0)], data: consts.flatMap((k) => k!.data) } : undefined;
+    const c =
+      rank === 1 && consts.every((k) => k !== undefined)
+        ? { dims: [consts.reduce((a, k) => a + k!.data.length, 0)], data: consts.flatMap((k) => k!.data) }
+        : undefined;
     return single(t, out, c);
   },
   differentiable: (node) => (node.input ?? []).map((_, i) => i),
@@ -148,7 +155,11 @@ const concat: DifferentiableOperator = {
     const extents = inputs.map((x) => ctx.type(x).dims?.[axis]);
     const sizes = extents.every((d) => typeof d === 'number')
       ? e.ints(extents as number[])
-      : e.op('Concat', inputs.map((x) => e.pick(e.shape(x), [axis])), { axis: 0 });
+      : e.op(
+          'Concat',
+          inputs.map((x) => e.pick(e.shape(x), [axis])),
+          { axis: 0 },
+        );
     return e.node('Split', [ctx.g, sizes], { axis }, inputs.length);
   },
 };
@@ -157,7 +168,7 @@ const concat: DifferentiableOperator = {
 const split: DifferentiableOperator = {
   op: 'Split',
   kind: 'differentiable',
-  doc: 'the outputs\' gradients concatenated back, zeros for outputs that get none (sizes as input, or equal parts)',
+  doc: "the outputs' gradients concatenated back, zeros for outputs that get none (sizes as input, or equal parts)",
   infer(node, env) {
     const x = node.input?.[0];
     const t = elemOf(env, x);
@@ -207,7 +218,11 @@ const sliceInfer: InferRule = (node, env) => {
   const xDims = dimsOf(env, x);
   if (xDims === null) return single(t, null);
   const [starts, ends, axes, steps] = [1, 2, 3, 4].map((i) => env.constant(ins[i])?.data);
-  if (!starts || !ends || (ins[3] && !axes) || (ins[4] && !steps)) return single(t, xDims.map(() => null));
+  if (!starts || !ends || (ins[3] && !axes) || (ins[4] && !steps))
+    return single(
+      t,
+      xDims.map(() => null),
+    );
   const out: Dim[] = [...xDims];
   const axisList = axes ?? starts.map((_, i) => i);
   const c = env.constant(x);
@@ -231,7 +246,11 @@ const sliceInfer: InferRule = (node, env) => {
   if (!foldable || !staticDims(out)) return single(t, out);
   // A small constant (a shape or pads vector, a mask) is folded.
   const strides = stridesOf(c!.dims);
-  return single(t, out, rearranged(c!, out as number[], (coords) => coords.reduce((acc, v, i) => acc + (first[i]! + v * stride[i]!) * strides[i]!, 0)));
+  return single(
+    t,
+    out,
+    rearranged(c!, out as number[], (coords) => coords.reduce((acc, v, i) => acc + (first[i]! + v * stride[i]!) * strides[i]!, 0)),
+  );
 };
 
 /**
@@ -354,7 +373,7 @@ const gather: DifferentiableOperator = {
 const expand: DifferentiableOperator = {
   op: 'Expand',
   kind: 'differentiable',
-  doc: 'g summed back to x\'s shape (ReduceSum over the broadcast axes)',
+  doc: "g summed back to x's shape (ReduceSum over the broadcast axes)",
   infer(node, env) {
     const [x, s] = node.input ?? [];
     const t = elemOf(env, x);
@@ -383,7 +402,10 @@ const tile: DifferentiableOperator = {
     const xDims = dimsOf(env, x);
     const reps = env.constant(r)?.data;
     if (xDims === null) return single(t, null);
-    return single(t, xDims.map((d, i) => (reps && typeof d === 'number' ? d * reps[i]! : reps?.[i] === 1 ? d : null)));
+    return single(
+      t,
+      xDims.map((d, i) => (reps && typeof d === 'number' ? d * reps[i]! : reps?.[i] === 1 ? d : null)),
+    );
   },
   differentiable: () => [0],
   backward(ctx) {
@@ -400,7 +422,11 @@ const tile: DifferentiableOperator = {
       const pairs = e.op('Concat', [e.unsqueeze(repeats, [1]), e.unsqueeze(e.shape(x), [1])], { axis: 1 });
       shape = e.reshape(pairs, [-1]);
     }
-    const summed = e.reduceSum(e.reshape(ctx.g, shape), Array.from({ length: rank }, (_, i) => 2 * i), false);
+    const summed = e.reduceSum(
+      e.reshape(ctx.g, shape),
+      Array.from({ length: rank }, (_, i) => 2 * i),
+      false,
+    );
     return [summed];
   },
 };
@@ -429,9 +455,16 @@ const pad: DifferentiableOperator = {
     const xDims = dimsOf(env, x);
     const pads = env.constant(p)?.data;
     if (xDims === null) return single(t, null);
-    if (!pads || node.input?.[3]) return single(t, xDims.map(() => null));
+    if (!pads || node.input?.[3])
+      return single(
+        t,
+        xDims.map(() => null),
+      );
     const rank = xDims.length;
-    return single(t, xDims.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + rank]! : null)));
+    return single(
+      t,
+      xDims.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + rank]! : null)),
+    );
   },
   differentiable: () => [0],
   backward(ctx) {
@@ -447,7 +480,14 @@ const pad: DifferentiableOperator = {
     // x ends at begin + Shape(x) inside the padded gradient.
     const dims = staticDims(ctx.dims(x));
     const end = dims ? dims.map((d, i) => d + begin[i]!) : ctx.e.op('Add', [ctx.e.shape(x), ctx.e.ints(begin)]);
-    return [ctx.e.slice(ctx.g, begin, end, Array.from({ length: rank }, (_, i) => i))];
+    return [
+      ctx.e.slice(
+        ctx.g,
+        begin,
+        end,
+        Array.from({ length: rank }, (_, i) => i),
+      ),
+    ];
   },
 };
 

@@ -46,7 +46,12 @@ const lossInfer: InferRule = (node, env) => {
   const [x, labels] = node.input ?? [];
   const t = elemOf(env, x);
   const reduction = stringAttr(node, 'reduction', 'mean');
-  return { types: [{ elemType: t, dims: reduction === 'none' ? dimsOf(env, labels) : [] }, { elemType: t, dims: dimsOf(env, x) }] };
+  return {
+    types: [
+      { elemType: t, dims: reduction === 'none' ? dimsOf(env, labels) : [] },
+      { elemType: t, dims: dimsOf(env, x) },
+    ],
+  };
 };
 
 /**
@@ -127,7 +132,7 @@ const nllLoss: DifferentiableOperator = {
 const softmaxCrossEntropy: DifferentiableOperator = {
   op: 'SoftmaxCrossEntropyLoss',
   kind: 'differentiable',
-  doc: 'as NegativeLogLikelihoodLoss, then log_softmax′ through the node\'s own `log_prob` output (its gradient is added when `log_prob` is used too)',
+  doc: "as NegativeLogLikelihoodLoss, then log_softmax′ through the node's own `log_prob` output (its gradient is added when `log_prob` is used too)",
   infer: lossInfer,
   differentiable: () => [0],
   gradientOutputs: () => [0, 1],
