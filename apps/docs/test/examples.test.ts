@@ -81,6 +81,11 @@ const EXPECTATIONS: Record<string, (out: string) => void> = {
     expect(train10).toBeLessThan(train5!);
     expect(val10).toBeLessThan(val5!);
   },
+  'trainer/workers.ts': (out) => {
+    expect(num(out, /(\d+) threads/)).toBe(2);
+    expect(num(out, /final loss (\S+)/)).toBeLessThan(Math.log(2));
+    expect(out).toMatch(/same parameters as one thread: true/);
+  },
   'tfjs/quickstart.ts': (out) => {
     const [before, after, accuracy] = nums(out, /loss (\S+) -> (\S+), accuracy (\S+)/);
     expect(after).toBeLessThan(before! / 3);

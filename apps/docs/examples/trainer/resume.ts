@@ -19,7 +19,7 @@ const options: TrainerOptions = {
   batchSize: 32,
   // AdamWR: restarts after 2, then 4, then 8 epochs of 16 batches.
   schedule: cosineWarmRestarts({ period: 2 * 16, periodMultiplier: 2 }),
-  clipNorm: 1,
+  clipGlobalNorm: 1,
   seed: 7,
 };
 const newModel = () => new Mlp({ layers: [1, 32, 32, 1], activation: 'tanh', dtype: 'float64' }, { seed: 3 });
