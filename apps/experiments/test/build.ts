@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
+import { promisify } from 'node:util';
 
 /** The app's folder. */
 export const APP = fileURLToPath(new URL('..', import.meta.url));
@@ -8,11 +11,15 @@ export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 let built: Promise<void> | undefined;
 
-/** Builds dist/ once per test file with the app's own tsup config, as `pnpm start` does. */
+/**
+ * Builds dist/ once per test file with the app's own tsup config, as `pnpm
+ * start` does. tsup runs in a child process: in the test worker its bundling
+ * would hold the event loop for seconds.
+ */
 export function buildCli(): Promise<void> {
   built ??= (async () => {
-    const { default: config } = (await import('../tsup.config.js')) as { default: Parameters<typeof build>[0] };
-    await build({ ...config, silent: true, sourcemap: false });
+    const tsup = join(dirname(createRequire(import.meta.url).resolve('tsup/package.json')), 'dist', 'cli-default.js');
+    await promisify(execFile)(process.execPath, [tsup, '--silent'], { cwd: APP });
   })();
   return built;
 }

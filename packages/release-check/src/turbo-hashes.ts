@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,15 +27,17 @@ export const HASH_PROBES: readonly HashProbe[] = [
   { file: 'apps/experiments/src/cli.ts', task: '@adamw/tfjs#typecheck', changes: false },
 ];
 
+// Child processes run asynchronously so that the test worker's event loop keeps turning while turbo works.
+const run = promisify(execFile);
+
 /** Task hashes of a `turbo run --dry=json` in `cwd`. */
-function hashes(cwd: string, tasks: readonly string[]): Map<string, string> {
+async function hashes(cwd: string, tasks: readonly string[]): Promise<Map<string, string>> {
   const turbo = join(REPO_ROOT, 'node_modules', '.bin', 'turbo');
   const names = [...new Set(tasks.map((t) => t.split('#')[1]!))];
-  const out = execFileSync(turbo, ['run', ...names, '--dry=json'], {
+  const { stdout: out } = await run(turbo, ['run', ...names, '--dry=json'], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-    stdio: ['ignore', 'pipe', 'ignore'],
     maxBuffer: 64 * 1024 * 1024,
   });
   const json = JSON.parse(out.slice(out.indexOf('{'))) as { tasks: { taskId: string; hash: string }[] };
@@ -46,18 +49,18 @@ function hashes(cwd: string, tasks: readonly string[]): Map<string, string> {
  * Works on a throwaway clone of the repository (with the working tree's
  * turbo.json), so the checkout itself is never touched.
  */
-export function probeTurboHashes(probes: readonly HashProbe[] = HASH_PROBES): { probe: HashProbe; changed: boolean }[] {
+export async function probeTurboHashes(probes: readonly HashProbe[] = HASH_PROBES): Promise<{ probe: HashProbe; changed: boolean }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'adamw-turbo-'));
   try {
-    execFileSync('git', ['clone', '--quiet', '--shared', REPO_ROOT, dir]);
+    await run('git', ['clone', '--quiet', '--shared', REPO_ROOT, dir]);
     copyFileSync(join(REPO_ROOT, 'turbo.json'), join(dir, 'turbo.json'));
     const tasks = probes.map((p) => p.task);
-    const before = hashes(dir, tasks);
+    const before = await hashes(dir, tasks);
     const results: { probe: HashProbe; changed: boolean }[] = [];
     for (const file of [...new Set(probes.map((p) => p.file))]) {
       appendFileSync(join(dir, file), '\n');
-      const after = hashes(dir, tasks);
-      execFileSync('git', ['checkout', '--quiet', '--', file], { cwd: dir });
+      const after = await hashes(dir, tasks);
+      await run('git', ['checkout', '--quiet', '--', file], { cwd: dir });
       for (const probe of probes.filter((p) => p.file === file)) {
         const a = before.get(probe.task);
         if (a === undefined) throw new Error(`turbo has no task ${probe.task}`);

@@ -29,21 +29,38 @@ export function heapAfterGc(): number {
  * load (about 14 MB, whether the code leaks or not), while a leak grows every
  * window.
  */
+/**
+ * Runs `step` `count` times, letting the event loop turn every 50 ms: a
+ * window of thousands of synchronous steps would otherwise hold the test
+ * worker for tens of seconds on a loaded machine, and vitest's messages to it
+ * would time out.
+ */
+async function repeat(step: () => unknown, count: number): Promise<void> {
+  let turned = performance.now();
+  for (let i = 0; i < count; i++) {
+    await step();
+    if (performance.now() - turned > 50) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      turned = performance.now();
+    }
+  }
+}
+
 export async function heapGrowthPerStep(
   step: () => unknown,
   warmup: number,
   count: number,
 ): Promise<{ perStep: number; total: number; firstWindow: number; rss: number }> {
-  for (let i = 0; i < warmup; i++) await step();
+  await repeat(step, warmup);
   const h0 = heapAfterGc();
-  for (let i = 0; i < count; i++) await step();
+  await repeat(step, count);
   const h1 = heapAfterGc();
   const rss1 = process.memoryUsage().rss;
-  for (let i = 0; i < count; i++) await step();
+  await repeat(step, count);
   const total = heapAfterGc() - h1;
   // The resident set also counts native memory (ONNX Runtime's, tfjs backends'), which the heap does not.
   const rss2 = process.memoryUsage().rss;
-  for (let i = 0; i < count; i++) await step();
+  await repeat(step, count);
   const rss = Math.min(rss2 - rss1, process.memoryUsage().rss - rss2);
   return { perStep: total / count, total, firstWindow: h1 - h0, rss };
 }
