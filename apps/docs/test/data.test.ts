@@ -82,6 +82,33 @@ describe('required data files', () => {
   });
 });
 
+describe('the committed experiment results', () => {
+  it('are a complete run of both rows of Figure 2 with three or more seeds, whose pictures are there', () => {
+    const dir = join(DATA_DIR, 'adam-vs-adamw');
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      format: string;
+      status: string;
+      plannedRuns: number;
+      completedRuns: number;
+      optimizers: string[];
+      seeds: number[];
+      runs: { decayScale: string | null; weightDecayNorm: number }[];
+      analysis: { separability: Record<string, { slope: number | null }> };
+      claims: { verdict: string }[];
+    };
+    expect(results.format).toBe('adam-vs-adamw/2');
+    expect(results.status).toBe('complete');
+    expect(results.completedRuns).toBe(results.plannedRuns);
+    expect(results.runs).toHaveLength(results.plannedRuns);
+    expect(results.optimizers).toEqual(expect.arrayContaining(['adam-l2', 'adamw', 'sgd-l2', 'sgdw']));
+    expect(results.seeds.length).toBeGreaterThanOrEqual(3);
+    for (const o of results.optimizers) expect(results.analysis.separability[o], o).toBeDefined();
+    expect(results.claims.length).toBeGreaterThanOrEqual(4);
+    for (const o of results.optimizers) expect(existsSync(join(dir, `heatmap-${o}.svg`)), o).toBe(true);
+    for (const f of ['report.md', 'curves.svg', 'separability.svg']) expect(existsSync(join(dir, f)), f).toBe(true);
+  });
+});
+
 describe('the conformance table', () => {
   const check = (over: Partial<ConformanceCheck>): ConformanceCheck => ({
     fixture: 'f',
