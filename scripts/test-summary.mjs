@@ -16,8 +16,11 @@ for (const group of ['packages', 'apps']) {
     const report = JSON.parse(readFileSync(file, 'utf8'));
     reports++;
     passed += report.numPassedTests;
-    // A test file that fails to load has no test results of its own: count it as one failure.
-    const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0).length;
+    // A test file that fails to load, or whose hook fails (its tests are then skipped), has no failed
+    // test of its own: count it as one failure.
+    const brokenFiles = (report.testResults ?? []).filter(
+      (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed'),
+    ).length;
     failed += report.numFailedTests + brokenFiles;
     skipped += report.numPendingTests + (report.numTodoTests ?? 0);
   }
