@@ -5,41 +5,24 @@ import ConventionsTable from './components/ConventionsTable.vue';
 import PendingChanges from './components/PendingChanges.vue';
 import './custom.css';
 
+// The data components bundle generated JSON and pictures, and the demos train
+// in the reader's browser (tfjs on WebGL, onnxruntime-web): each is loaded only
+// by the pages that use it.
+const LAZY = {
+  BenchTables: () => import('./components/BenchTables.vue'),
+  ConformanceTable: () => import('./components/ConformanceTable.vue'),
+  ExperimentFigures: () => import('./components/ExperimentFigures.vue'),
+  ExperimentResults: () => import('./components/ExperimentResults.vue'),
+  Playground: () => import('./components/Playground.vue'),
+  TfjsWebglDemo: () => import('./components/TfjsWebglDemo.vue'),
+  OrtFineTune: () => import('./components/OrtFineTune.vue'),
+};
+
 export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
     app.component('ConventionsTable', ConventionsTable);
     app.component('PendingChanges', PendingChanges);
-    // The data components bundle generated JSON and pictures: loaded only by
-    // the pages that use them.
-    app.component(
-      'BenchTables',
-      defineAsyncComponent(() => import('./components/BenchTables.vue')),
-    );
-    app.component(
-      'ConformanceTable',
-      defineAsyncComponent(() => import('./components/ConformanceTable.vue')),
-    );
-    app.component(
-      'ExperimentFigures',
-      defineAsyncComponent(() => import('./components/ExperimentFigures.vue')),
-    );
-    app.component(
-      'ExperimentResults',
-      defineAsyncComponent(() => import('./components/ExperimentResults.vue')),
-    );
-    app.component(
-      'Playground',
-      defineAsyncComponent(() => import('./components/Playground.vue')),
-    );
-    app.component(
-      'TfjsWebglDemo',
-      defineAsyncComponent(() => import('./components/TfjsWebglDemo.vue')),
-    );
-    // Trains in the reader's browser (onnxruntime-web), loaded when its page is.
-    app.component(
-      'OrtFineTune',
-      defineAsyncComponent(() => import('./components/OrtFineTune.vue')),
-    );
+    for (const [name, load] of Object.entries(LAZY)) app.component(name, defineAsyncComponent(load));
   },
 } satisfies Theme;
