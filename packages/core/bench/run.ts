@@ -31,7 +31,7 @@ import {
 import { planAdamWStep } from '../src/adamw/plan.js';
 import { resolveAdamWOptions } from '../src/adamw/options.js';
 import { createParallelAdamW, initSharedAdamW, shareFloatArray } from '../src/parallel/index.js';
-import { createSimdContext, runSimdChunks, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../src/simd/driver.js';
+import { createSimdContext, runSimdChunks, runSimdMoments, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../src/simd/driver.js';
 import { adamwWasmModule } from '../src/simd/kernel.js';
 import { timeGroup, type Timing } from './measure.js';
 import { renderRecords, renderTable, type Cell } from './table.js';
@@ -327,6 +327,35 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
     tasks.kernelOnly = () => {
       for (let done = 0; done < n; done += chunk) kernel(o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, chunk);
     };
+    // The step on ordinary params and grads with moments in a WebAssembly
+    // memory (an initAdamW state), taken apart: the three copies per chunk
+    // alone, and the kernel alone with params and grads already in the slots
+    // and the moments streaming from main memory. On one thread the step is
+    // about their sum: neither can run while the other does.
+    const home = momentsHome(module, Ctor, n);
+    writeSimdPlan(home.ctx, plan, Ctor === Float32Array, false);
+    const hs = Ctor === Float32Array ? home.ctx.slots32 : home.ctx.slots64;
+    const hp: FloatArray[] = [];
+    const hg: FloatArray[] = [];
+    for (let s = 0; s < n; s += chunk) {
+      hp.push(p.subarray(s, s + chunk));
+      hg.push(g.subarray(s, s + chunk));
+    }
+    const ho = home.ctx.offsets;
+    const hKernel = Ctor === Float32Array ? home.ctx.kernel32 : home.ctx.kernel64;
+    tasks.momentsStep = () => runSimdMoments(home.ctx, p, g, home.m, home.v, undefined, 0, n);
+    tasks.momentsCopies = () => {
+      for (let c = 0; c < hp.length; c++) {
+        hs[0]!.set(hp[c]!);
+        hs[1]!.set(hg[c]!);
+        hp[c]!.set(hs[0]!);
+      }
+    };
+    tasks.momentsKernel = () => {
+      for (let at = 0; at < n * Ctor.BYTES_PER_ELEMENT; at += SIMD_SLOT_BYTES) {
+        hKernel(ho[0]!, ho[1]!, home.m.byteOffset + at, home.v.byteOffset + at, 0, chunk);
+      }
+    };
     // The parallel step on shared arrays outside the pool's memory: chunked
     // copies again, and engines copy shared memory more slowly.
     const pool = await createParallelAdamW({ workers: Math.max(1, availableParallelism() - 1) });
@@ -363,18 +392,27 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
         ratioToBound: x.minMs / bound,
       });
     }
-    const k = t.kernelOnly!;
-    rows.push({
-      dtype,
-      elements: n,
-      variant: 'kernel alone, data in cache',
-      slotKiB: null,
-      ms: k.minMs,
-      nsPerElement: (k.minMs * 1e6) / n,
-      ratioToBound: k.minMs / bound,
-    });
+    const record = (variant: string, x: Timing, slotKiB: number | null) =>
+      rows.push({ dtype, elements: n, variant, slotKiB, ms: x.minMs, nsPerElement: (x.minMs * 1e6) / n, ratioToBound: x.minMs / bound });
+    record('kernel alone, data in cache', t.kernelOnly!, null);
+    record('initAdamW state: the step', t.momentsStep!, SIMD_SLOT_BYTES / 1024);
+    record('initAdamW state: its copies alone (params and grads in, params out)', t.momentsCopies!, SIMD_SLOT_BYTES / 1024);
+    record('initAdamW state: its kernel alone (moments from main memory)', t.momentsKernel!, SIMD_SLOT_BYTES / 1024);
   }
   return rows;
+}
+
+/**
+ * Zeroed moments m and v of n elements in a WebAssembly memory of their own,
+ * after a plan block and five slots of the default size, as `initAdamW` lays
+ * them out for large parameters.
+ */
+function momentsHome(module: WebAssembly.Module, Ctor: Ctor, n: number) {
+  const stride = Math.ceil((n * Ctor.BYTES_PER_ELEMENT + 16) / 64) * 64;
+  const head = SIMD_PLAN_BYTES + 5 * SIMD_SLOT_BYTES;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((head + 2 * stride) / 65536) });
+  const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, SIMD_SLOT_BYTES, SIMD_PLAN_BYTES);
+  return { ctx, m: new Ctor(memory.buffer, head, n), v: new Ctor(memory.buffer, head + stride, n) };
 }
 
 /** Where the parallel step starts to pay: a pool that shards every length, against one thread. */
