@@ -369,31 +369,14 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
     } finally {
       await pool.close();
     }
-    const pc = t.parallelCopied!;
-    rows.push({
-      dtype,
-      elements: n,
-      variant: `parallel (${pool.workers + 1} threads), shared arrays outside the pool: chunks`,
-      slotKiB: SIMD_SLOT_BYTES / 1024,
-      ms: pc.minMs,
-      nsPerElement: (pc.minMs * 1e6) / n,
-      ratioToBound: pc.minMs / bound,
-    });
-    for (const slotBytes of slots) {
-      const x = t[String(slotBytes)]!;
-      const whole = slotBytes === n * Ctor.BYTES_PER_ELEMENT;
-      rows.push({
-        dtype,
-        elements: n,
-        variant: whole ? 'memory grown to hold the arrays' : slotBytes === SIMD_SLOT_BYTES ? 'chunks (the default)' : 'chunks',
-        slotKiB: slotBytes / 1024,
-        ms: x.minMs,
-        nsPerElement: (x.minMs * 1e6) / n,
-        ratioToBound: x.minMs / bound,
-      });
-    }
     const record = (variant: string, x: Timing, slotKiB: number | null) =>
       rows.push({ dtype, elements: n, variant, slotKiB, ms: x.minMs, nsPerElement: (x.minMs * 1e6) / n, ratioToBound: x.minMs / bound });
+    record(`parallel (${pool.workers + 1} threads), shared arrays outside the pool: chunks`, t.parallelCopied!, SIMD_SLOT_BYTES / 1024);
+    for (const slotBytes of slots) {
+      const whole = slotBytes === n * Ctor.BYTES_PER_ELEMENT;
+      const variant = whole ? 'memory grown to hold the arrays' : slotBytes === SIMD_SLOT_BYTES ? 'chunks (the default)' : 'chunks';
+      record(variant, t[String(slotBytes)]!, slotBytes / 1024);
+    }
     record('kernel alone, data in cache', t.kernelOnly!, null);
     record('initAdamW state: the step', t.momentsStep!, SIMD_SLOT_BYTES / 1024);
     record('initAdamW state: its copies alone (params and grads in, params out)', t.momentsCopies!, SIMD_SLOT_BYTES / 1024);
