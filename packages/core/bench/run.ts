@@ -32,7 +32,8 @@ import { planAdamWStep } from '../src/adamw/plan.js';
 import { resolveAdamWOptions } from '../src/adamw/options.js';
 import { createParallelAdamW, initSharedAdamW, shareFloatArray } from '../src/parallel/index.js';
 import { createSimdContext, runSimdChunks, runSimdMoments, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../src/simd/driver.js';
-import { adamwWasmModule } from '../src/simd/kernel.js';
+import { ADAMW_WASM_BASE64 } from '../src/simd/adamw-wasm.js';
+import { adamwWasmModule, decodeBase64, momentsSlotBytes, simdFusedMultiplyAdd } from '../src/simd/kernel.js';
 import { timeGroup, type Timing } from './measure.js';
 import { renderRecords, renderTable, type Cell } from './table.js';
 import { prepareTfAdam, TFJS_VERSION, type TfBackend } from './tfjs-adam.js';
@@ -197,6 +198,7 @@ async function benchLarge(workers: number) {
       const pairs = [0, 1, 2].map((k) => ({ src: filled(new Ctor(n), 3 + k, 1), dst: new Ctor(n) }));
       let turn = 0;
       let t: Record<string, Timing>;
+      const options = { rounds: 3, time: big ? 600 : 300, iterations: big ? 3 : 8 };
       try {
         t = await timeGroup(
           {
@@ -205,6 +207,24 @@ async function benchLarge(workers: number) {
               pair.dst.set(pair.src);
             },
             copyRepeated: () => pairs[0]!.dst.set(pairs[0]!.src),
+            simd: () => adamwStepInPlace(params, grads, state),
+            plain: () => adamwStepInPlace(params, grads, plainState),
+            arena: () => adamwStepInPlace(aParams, aGrads, aState),
+            parallel: () => pool.step(pParams, pGrads, pState),
+          },
+          options,
+        );
+      } finally {
+        await pool.close();
+      }
+      // The tasks that allocate new arrays on every call time in a group of
+      // their own: the engine frees and the system zeroes their pages on
+      // other threads, which on a machine of two cores slows whatever runs
+      // next.
+      Object.assign(
+        t,
+        await timeGroup(
+          {
             // The copies the pure step must make, then the in-place step on
             // them, as one task: the pure step's budget. (The sum of the two
             // fastest samples timed apart would be lower than any one sample
@@ -219,17 +239,11 @@ async function benchLarge(workers: number) {
               state.m.slice();
               state.v.slice();
             },
-            simd: () => adamwStepInPlace(params, grads, state),
-            plain: () => adamwStepInPlace(params, grads, plainState),
-            arena: () => adamwStepInPlace(aParams, aGrads, aState),
             pure: () => void adamwStep(params, grads, state),
-            parallel: () => pool.step(pParams, pGrads, pState),
           },
-          { rounds: 3, time: big ? 600 : 300, iterations: big ? 3 : 8 },
-        );
-      } finally {
-        await pool.close();
-      }
+          options,
+        ),
+      );
       log(`${dtype} ${sizeLabel(n)}: scalar...`);
       const scalar = (
         await timeGroup(
@@ -332,14 +346,15 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
     // alone, and the kernel alone with params and grads already in the slots
     // and the moments streaming from main memory. On one thread the step is
     // about their sum: neither can run while the other does.
-    const home = momentsHome(module, Ctor, n);
-    writeSimdPlan(home.ctx, plan, Ctor === Float32Array, false);
+    const slotBytes = momentsSlotBytes(n * Ctor.BYTES_PER_ELEMENT);
+    const home = momentsHome(module, Ctor, n, slotBytes);
+    const homeChunk = slotBytes / Ctor.BYTES_PER_ELEMENT;
     const hs = Ctor === Float32Array ? home.ctx.slots32 : home.ctx.slots64;
     const hp: FloatArray[] = [];
     const hg: FloatArray[] = [];
-    for (let s = 0; s < n; s += chunk) {
-      hp.push(p.subarray(s, s + chunk));
-      hg.push(g.subarray(s, s + chunk));
+    for (let s = 0; s < n; s += homeChunk) {
+      hp.push(p.subarray(s, s + homeChunk));
+      hg.push(g.subarray(s, s + homeChunk));
     }
     const ho = home.ctx.offsets;
     const hKernel = Ctor === Float32Array ? home.ctx.kernel32 : home.ctx.kernel64;
@@ -352,10 +367,19 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
       }
     };
     tasks.momentsKernel = () => {
-      for (let at = 0; at < n * Ctor.BYTES_PER_ELEMENT; at += SIMD_SLOT_BYTES) {
-        hKernel(ho[0]!, ho[1]!, home.m.byteOffset + at, home.v.byteOffset + at, 0, chunk);
+      for (let at = 0; at < n * Ctor.BYTES_PER_ELEMENT; at += slotBytes) {
+        hKernel(ho[0]!, ho[1]!, home.m.byteOffset + at, home.v.byteOffset + at, 0, homeChunk);
       }
     };
+    // The same step with the slots of the chunked copies.
+    const small = momentsHome(module, Ctor, n, SIMD_SLOT_BYTES);
+    tasks.momentsStepSmallSlots = () => runSimdMoments(small.ctx, p, g, small.m, small.v, undefined, 0, n);
+    // And with the module that emulates the fused multiply-add (engines
+    // without relaxed SIMD run it), where the default is the other.
+    const emulated = Ctor === Float32Array && simdFusedMultiplyAdd() === 'relaxed';
+    const other = emulated ? momentsHome(new WebAssembly.Module(decodeBase64(ADAMW_WASM_BASE64)), Ctor, n, slotBytes) : undefined;
+    if (other !== undefined) tasks.momentsStepEmulated = () => runSimdMoments(other.ctx, p, g, other.m, other.v, undefined, 0, n);
+    for (const h of [home, small, other]) if (h !== undefined) writeSimdPlan(h.ctx, plan, Ctor === Float32Array, false);
     // The parallel step on shared arrays outside the pool's memory: chunked
     // copies again, and engines copy shared memory more slowly.
     const pool = await createParallelAdamW({ workers: Math.max(1, availableParallelism() - 1) });
@@ -378,23 +402,25 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
       record(variant, t[String(slotBytes)]!, slotBytes / 1024);
     }
     record('kernel alone, data in cache', t.kernelOnly!, null);
-    record('initAdamW state: the step', t.momentsStep!, SIMD_SLOT_BYTES / 1024);
-    record('initAdamW state: its copies alone (params and grads in, params out)', t.momentsCopies!, SIMD_SLOT_BYTES / 1024);
-    record('initAdamW state: its kernel alone (moments from main memory)', t.momentsKernel!, SIMD_SLOT_BYTES / 1024);
+    record('initAdamW state: the step', t.momentsStep!, slotBytes / 1024);
+    record('initAdamW state: its copies alone (params and grads in, params out)', t.momentsCopies!, slotBytes / 1024);
+    record('initAdamW state: its kernel alone (moments from main memory)', t.momentsKernel!, slotBytes / 1024);
+    record('initAdamW state: the step, slots of the chunked copies', t.momentsStepSmallSlots!, SIMD_SLOT_BYTES / 1024);
+    if (emulated) record('initAdamW state: the step, fused multiply-add emulated (no relaxed SIMD)', t.momentsStepEmulated!, slotBytes / 1024);
   }
   return rows;
 }
 
 /**
  * Zeroed moments m and v of n elements in a WebAssembly memory of their own,
- * after a plan block and five slots of the default size, as `initAdamW` lays
+ * after a plan block and five slots of `slotBytes`, as `initAdamW` lays
  * them out for large parameters.
  */
-function momentsHome(module: WebAssembly.Module, Ctor: Ctor, n: number) {
+function momentsHome(module: WebAssembly.Module, Ctor: Ctor, n: number, slotBytes: number) {
   const stride = Math.ceil((n * Ctor.BYTES_PER_ELEMENT + 16) / 64) * 64;
-  const head = SIMD_PLAN_BYTES + 5 * SIMD_SLOT_BYTES;
+  const head = SIMD_PLAN_BYTES + 5 * slotBytes;
   const memory = new WebAssembly.Memory({ initial: Math.ceil((head + 2 * stride) / 65536) });
-  const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, SIMD_SLOT_BYTES, SIMD_PLAN_BYTES);
+  const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
   return { ctx, m: new Ctor(memory.buffer, head, n), v: new Ctor(memory.buffer, head + stride, n) };
 }
 
@@ -534,7 +560,13 @@ function measurePeakRss(): MemoryRow[] {
 }
 
 async function main(): Promise<void> {
+  // Relaxed SIMD, whose fused multiply-add the float32 kernel uses, is on by
+  // default in Node ≥ 22 and Chrome ≥ 114; Node 20 has it behind this flag.
+  // The bench measures what current engines run, before the first module is
+  // compiled; the design rows time the emulating module beside it.
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
   if (!isSimdAvailable()) throw new Error('WebAssembly SIMD is not available: nothing to benchmark');
+  log(`float32 fused multiply-add: ${simdFusedMultiplyAdd()}`);
   const workers = Math.max(1, availableParallelism() - 1);
   const large = await benchLarge(workers);
   log('driver design...');
@@ -635,6 +667,7 @@ async function main(): Promise<void> {
       cores: availableParallelism(),
       tfjs: TFJS_VERSION,
       parallelWorkers: workers,
+      fusedMultiplyAdd: simdFusedMultiplyAdd(),
       note: 'Ratios of figures measured in one run. Times are the fastest of many samples (the machine may be shared; the minimum estimates the uncontended time); medians are listed beside them. The bound is 3.5 × the time of dst.set(src) on the same length and type, rotating through three pairs of arrays so that the copy, like the step, runs from main memory (copyRepeatedMs: the copy repeated on one pair, which the last-level cache speeds up).',
     },
     summary,

@@ -51,7 +51,7 @@ export const TYPE_TOKENS = [
 ];
 
 async function compile(tools, name, watText, shared) {
-  const features = { simd: true, threads: shared };
+  const features = { simd: true, threads: shared, relaxed_simd: true };
   const module = tools.parseWat(name, watText, features);
   try {
     module.validate(features);
@@ -129,6 +129,77 @@ export function expandTypeVariants(watText, types = ['f32', 'f64']) {
   );
 }
 
+const shuffleHigh = (x) => `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${x} ${x})`;
+const promote = (x) => `(f64x2.promote_low_f32x4 ${x})`;
+
+/**
+ * Spells each (FUSED_MADD a b c) of the text, RN32(a·b + c) in each float32
+ * lane with one rounding, and FUSED_MADD_LOCALS and FUSED_MADD_INIT, the
+ * locals it needs and the code that sets them before the loop:
+ *
+ * - `relaxed`: f32x4.relaxed_madd, which the engine runs as one hardware FMA
+ *   where the processor has one (the module is used only where it does).
+ * - `emulated`: the product is exact in float64 and the float64 sum is
+ *   rounded to float32, which is right unless that sum lies exactly halfway
+ *   between two float32 numbers (its low 29 bits read 0x10000000) or the
+ *   result is subnormal or the smallest normal (where float32 keeps fewer
+ *   bits); any lane of either kind sends the vector through
+ *   $fused_madd_exact, which never misrounds.
+ */
+export function expandFusedMultiplyAdd(watText, mode) {
+  const emulated = mode !== 'relaxed';
+  // The halfway test's constants, read into locals once per call.
+  const constants = [
+    ['fmLow29', 'i32x4 0x1fffffff 0x1fffffff 0x1fffffff 0x1fffffff'],
+    ['fmHalfway', 'i32x4 0x10000000 0x10000000 0x10000000 0x10000000'],
+    ['fmAbs', 'i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff'],
+    ['fmShift', 'i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff'],
+  ];
+  const names = ['fmA', 'fmB', 'fmC', 'fmLo', 'fmHi', 'fmR', ...constants.map(([name]) => name)];
+  let text = watText
+    .replaceAll('FUSED_MADD_LOCALS', emulated ? names.map((name) => `(local $${name} v128)`).join(' ') : '')
+    .replaceAll('FUSED_MADD_INIT', emulated ? constants.map(([name, value]) => `(local.set $${name} (v128.const ${value}))`).join(' ') : '');
+  for (let at = text.indexOf('(FUSED_MADD '); at >= 0; at = text.indexOf('(FUSED_MADD ', at)) {
+    if (text.slice(text.lastIndexOf('\n', at) + 1, at).includes(';;')) {
+      at += 1; // in a comment
+      continue;
+    }
+    const end = formEnd(text, at);
+    const operands = [];
+    for (let i = at + '(FUSED_MADD '.length; i < end - 1; i++) {
+      if (text[i] === '(') {
+        const close = formEnd(text, i);
+        operands.push(text.slice(i, close));
+        i = close - 1;
+      } else if (!/\s/.test(text[i])) {
+        throw new Error(`FUSED_MADD takes three parenthesised operands, at character ${at}`);
+      }
+    }
+    if (operands.length !== 3) throw new Error(`FUSED_MADD takes three operands, got ${operands.length} at character ${at}`);
+    const [a, b, c] = operands;
+    const get = (name) => `(local.get $${name})`;
+    const spelled =
+      mode === 'relaxed'
+        ? `(f32x4.relaxed_madd ${a} ${b} ${c})`
+        : `(block (result v128)
+          (local.set $fmA ${a}) (local.set $fmB ${b}) (local.set $fmC ${c})
+          (local.set $fmLo (f64x2.add (f64x2.mul ${promote(get('fmA'))} ${promote(get('fmB'))}) ${promote(get('fmC'))}))
+          (local.set $fmHi (f64x2.add (f64x2.mul ${promote(shuffleHigh(get('fmA')))} ${promote(shuffleHigh(get('fmB')))}) ${promote(shuffleHigh(get('fmC')))}))
+          (local.set $fmR (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero ${get('fmLo')}) (f32x4.demote_f64x2_zero ${get('fmHi')})))
+          (if (v128.any_true (v128.or
+                ;; Halfway: the low 29 bits of each float64 sum (in the low words of its lanes) are 0x10000000.
+                (i32x4.eq (v128.and (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 ${get('fmLo')} ${get('fmHi')}) ${get('fmLow29')}) ${get('fmHalfway')})
+                ;; 0 < |r| ≤ 2^-126, from r's bits u: u + 0x7f7fffff exceeds 0x7f7fffff as a signed number only for 1 ≤ u ≤ 0x00800000.
+                (i32x4.gt_s (i32x4.add (v128.and ${get('fmR')} ${get('fmAbs')}) ${get('fmShift')}) ${get('fmShift')})))
+            (then (local.set $fmR (call $fused_madd_exact ${get('fmA')} ${get('fmB')} ${get('fmC')}))))
+          ${get('fmR')})`;
+    text = text.slice(0, at) + spelled + text.slice(end);
+    at += spelled.length;
+  }
+  return text;
+}
+
 function base64Lines(bytes) {
   const lines =
     Buffer.from(bytes)
@@ -149,10 +220,12 @@ function base64Lines(bytes) {
  * @param {boolean} [build.perType] one module per element type (`NAME_F32_…`, `NAME_F64_…`), each with
  *   its own copy of the $NAME_fN templates: smaller modules, which browsers compile synchronously on
  *   the main thread only up to 4 KiB
+ * @param {boolean} [build.fused] the text uses (FUSED_MADD a b c): build it once emulating the fused
+ *   multiply-add (`NAME_…`) and once with relaxed SIMD's (`NAME_FMA_…`), see {@link expandFusedMultiplyAdd}
  * @param {string} build.command how to rebuild it, for the header
  * @param {string} build.script this script's path as the header names it
  */
-export async function generateWasmModule({ watText, watName, name, title, shared, perType = false, command, script }) {
+export async function generateWasmModule({ watText, watName, name, title, shared, perType = false, fused = false, command, script }) {
   if (!watText.includes(MEMORY_IMPORT)) throw new Error(`${watName} must import its memory as ${MEMORY_IMPORT}`);
   const tools = await wabt();
   const file = watName.split('/').pop();
@@ -163,8 +236,23 @@ export async function generateWasmModule({ watText, watName, name, title, shared
         { suffix: '_F64', types: ['f64'], what: `${title} WebAssembly module for float64 (${watName})` },
       ]
     : [{ suffix: '', types: ['f32', 'f64'], what: `${title} WebAssembly module (${watName})` }];
-  for (const { suffix, types, what } of variants) {
-    const expanded = expandTypeVariants(expandPlainVariants(watText), types);
+  if (fused) {
+    // One module with the emulated fused multiply-add, which every engine
+    // with SIMD runs, and one with relaxed SIMD's, for engines that have it.
+    variants.splice(
+      0,
+      variants.length,
+      ...variants.flatMap((v) => [
+        { ...v, mode: 'emulated' },
+        { ...v, suffix: `${v.suffix}_FMA`, mode: 'relaxed', what: `${v.what.replace(' module', ' module with relaxed SIMD')}` },
+      ]),
+    );
+  } else if (watText.includes('FUSED_MADD')) {
+    throw new Error(`${watName} uses FUSED_MADD: build it with fused: true`);
+  }
+  for (const { suffix, types, what, mode } of variants) {
+    const typed = expandTypeVariants(expandPlainVariants(watText), types);
+    const expanded = mode === undefined ? typed : expandFusedMultiplyAdd(typed, mode);
     const plain = await compile(tools, file, expanded, false);
     lines.push(
       `/** The compiled ${what} importing a plain memory as env.memory, base64. */`,
@@ -196,6 +284,7 @@ export function generateAdamWWasmModule(watText) {
     name: 'ADAMW',
     title: 'AdamW',
     shared: true,
+    fused: true,
     command: 'pnpm --filter @adamw/core wasm:build',
     script: 'scripts/build-wasm.mjs',
   });

@@ -10,7 +10,7 @@ export { ADAMW_DEFAULTS, ADAMW_OPTION_KEYS, resolveAdamWOptions, type ResolvedAd
 export { planAdamWStep, type AdamWPlan } from './adamw/plan.js';
 export { adamwReferenceKernel } from './adamw/reference-kernel.js';
 export { adamwStep, adamwStepInPlace, initAdamW } from './adamw/step.js';
-export { adamwSimdKernel, isSimdAvailable } from './simd/kernel.js';
+export { adamwSimdKernel, isSimdAvailable, simdFusedMultiplyAdd, type FusedMultiplyAdd } from './simd/kernel.js';
 export { ADAMW_KERNEL_CHOICES, SIMD_MIN_LENGTH, adamwAutoKernel, adamwKernelFor, type AdamWKernel, type AdamWKernelChoice } from './simd/select.js';
 export { adamwStepInPlaceWith } from './simd/step-with.js';
 export { ADAMW_ARENA_MAX_BYTES, createAdamWArena, type AdamWArena } from './simd/arena.js';

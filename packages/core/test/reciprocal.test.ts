@@ -2,28 +2,8 @@
 // 1/d rounded to float64 (src/adamw/reference-kernel.ts). For float32 that must give
 // exactly the float32 quotient torch computes; these tests check the claim on
 // every kind of float32 operand.
+import { f32FromBits, xorshift32 } from '@adamw/test-utils';
 import { describe, expect, it } from 'vitest';
-
-const bits = new Uint32Array(1);
-const asFloat = new Float32Array(bits.buffer);
-
-function f32FromBits(b: number): number {
-  bits[0] = b;
-  return asFloat[0]!;
-}
-
-/** A small deterministic generator (xorshift32), so a failure can be replayed. */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 /** The float32 quotient: the float64 quotient of two float32 numbers, rounded once more, is the correctly rounded one. */
 const quotient = (x: number, d: number): number => Math.fround(x / d);
@@ -31,7 +11,7 @@ const viaReciprocal = (x: number, d: number): number => Math.fround(x * (1 / d))
 
 describe('x·(1/d) in float64, rounded to float32, is the float32 quotient x/d', () => {
   it('for 4·10^6 random float32 pairs: x of any finite bit pattern, d a divisor in (0, 1]', () => {
-    const next = xorshift(20261124);
+    const next = xorshift32(20261124);
     let mismatches = 0;
     for (let k = 0; k < 4_000_000; k++) {
       const x = f32FromBits(next() & 0x7f7fffff); // any finite non-negative float32, subnormals included
@@ -44,7 +24,7 @@ describe('x·(1/d) in float64, rounded to float32, is the float32 quotient x/d',
   });
 
   it('for 10^6 pairs with d of any size, and results that overflow or fall into the subnormals', () => {
-    const next = xorshift(7);
+    const next = xorshift32(7);
     let mismatches = 0;
     let overflows = 0;
     let subnormals = 0;
@@ -62,7 +42,7 @@ describe('x·(1/d) in float64, rounded to float32, is the float32 quotient x/d',
   });
 
   it('for the values a step meets: square roots of second moments divided by √(1−β₂ᵗ) over the first 10^4 steps', () => {
-    const next = xorshift(99);
+    const next = xorshift32(99);
     let mismatches = 0;
     for (const beta2 of [0.999, 0.99, 0.95, 0.9999]) {
       for (let t = 1; t <= 10_000; t++) {
@@ -85,7 +65,7 @@ describe('x·(1/d) in float64, rounded to float32, is the float32 quotient x/d',
   });
 
   it('the same shortcut in float64 is not exact, which is why float64 results may differ from a division by one rounding', () => {
-    const next = xorshift(3);
+    const next = xorshift32(3);
     let mismatches = 0;
     for (let k = 0; k < 100_000; k++) {
       const x = 1 + next() / 2 ** 32;

@@ -34,3 +34,16 @@ export function seededValues<T extends Float32Array | Float64Array = Float64Arra
   for (let i = 0; i < n; i++) out[i] = (next() - 0.5) * 2 * scale;
   return out;
 }
+
+/** xorshift32: a seeded generator of 32-bit unsigned integers, for tests that draw float32 bit patterns. */
+export function xorshift32(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../types.js';
+import { fmaf32 } from './fma.js';
 import type { AdamWPlan } from './plan.js';
 
 const identity = (x: number): number => x;
@@ -10,9 +11,10 @@ const identity = (x: number): number => x;
  * Float64 arrays are computed in float64. Float32 arrays are computed the way
  * torch's CPU kernel computes them in float32: every scalar and every result
  * is rounded to float32 (`Math.fround`), except that torch's vectorised
- * `mul_(β₁).add_(g, 1−β₁)` and `addcmul_` fuse their last multiply-add into one
- * FMA; a float64 multiply-add rounded once to float32 reproduces that (the
- * product of two float32 numbers is exact in float64).
+ * `mul_(β₁).add_(g, 1−β₁)`, `addcmul_` and the L2 mode's `grad.add(θ, λ)` fuse
+ * their last multiply-add into one FMA, rounded once: {@link fmaf32}. (A
+ * float64 multiply-add rounded to float32 is that FMA except when the float64
+ * sum lands exactly halfway between two float32 numbers.)
  *
  * The three divisions by a per-step constant d (√(1−β₂ᵗ), and optax's
  * 1−β₂ᵗ) are written as products with 1/d rounded to float64. For float32
@@ -24,7 +26,8 @@ const identity = (x: number): number => x;
  * loop two of its three divisions per element.
  */
 export function adamwReferenceKernel(plan: AdamWPlan, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined): void {
-  const r = p instanceof Float32Array ? Math.fround : identity;
+  const float32 = p instanceof Float32Array;
+  const r = float32 ? Math.fround : identity;
   const sign = plan.sign;
   const l2 = r(plan.l2);
   const keepBefore = r(plan.keepBefore);
@@ -44,10 +47,15 @@ export function adamwReferenceKernel(plan: AdamWPlan, p: FloatArray, g: FloatArr
   for (let i = 0; i < n; i++) {
     let grad = sign * g[i]!;
     let theta = p[i]!;
-    if (useL2) grad = r(grad + l2 * theta);
+    // The three fused lines; float64 rounds after the product and after the sum.
+    // (A branch rather than a function chosen per dtype: the engine inlines both arms.)
+    if (useL2) grad = float32 ? fmaf32(l2, theta, grad) : l2 * theta + grad;
     theta = r(theta * keepBefore);
-    const mi = r(r(m[i]! * beta1) + oneMinusBeta1 * grad);
-    const vi = r(r(v[i]! * beta2) + r(oneMinusBeta2 * grad) * grad);
+    const x = r(m[i]! * beta1);
+    const mi = float32 ? fmaf32(oneMinusBeta1, grad, x) : oneMinusBeta1 * grad + x;
+    const y = r(v[i]! * beta2);
+    const s = r(oneMinusBeta2 * grad);
+    const vi = float32 ? fmaf32(s, grad, y) : s * grad + y;
     m[i] = mi;
     v[i] = vi;
     let second = vi;

@@ -3,12 +3,13 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { planAdamWStep } from '../adamw/plan.js';
 import { checkAdamWStep } from '../adamw/step.js';
 import { runSimdChunks, runSimdResident, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../simd/driver.js';
-import { ADAMW_SHARED_WASM_BASE64 } from '../simd/adamw-wasm.js';
+import { ADAMW_FMA_SHARED_WASM_BASE64, ADAMW_SHARED_WASM_BASE64 } from '../simd/adamw-wasm.js';
 import {
   adamwSimdKernelRange,
   adamwWasmModule,
   createResidentContext,
   decodeBase64,
+  simdFusedMultiplyAdd,
   markResident,
   RESIDENT_HEAD_BYTES,
   residentContext,
@@ -114,11 +115,15 @@ export function parallelWorkerThreads(pool: ParallelAdamW): readonly Worker[] {
   return threadsOf.get(pool) ?? [];
 }
 
-/** The AdamW module built for a shared memory (compiled once; kept out of the main entry). */
+/**
+ * The AdamW module built for a shared memory, with the fused multiply-add of
+ * the calling thread's module (compiled once; kept out of the main entry).
+ */
 function sharedWasmModule(): WebAssembly.Module {
   if (sharedModuleCache === undefined) {
+    const base64 = simdFusedMultiplyAdd() === 'relaxed' ? ADAMW_FMA_SHARED_WASM_BASE64 : ADAMW_SHARED_WASM_BASE64;
     try {
-      sharedModuleCache = new WebAssembly.Module(decodeBase64(ADAMW_SHARED_WASM_BASE64));
+      sharedModuleCache = new WebAssembly.Module(decodeBase64(base64));
     } catch (error) {
       throw new Error(`this JavaScript engine cannot compile the shared-memory AdamW module: ${(error as Error).message}`);
     }

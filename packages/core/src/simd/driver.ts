@@ -137,17 +137,8 @@ export function writeSimdPlan(ctx: SimdContext, plan: AdamWPlan, float32: boolea
   if (float32) {
     // Spread from the last vector to the first so that no value is
     // overwritten before it is read: vector k (16 bytes) holds four float32
-    // lanes, or two float64 lanes of the float32-rounded value for l2 (1) and
-    // 1−β₁ (5), which the kernel multiplies in float64.
-    for (let k = 13; k >= 0; k--) {
-      const x = Math.fround(values[k]!);
-      if (k === 1 || k === 5) {
-        values[2 * k] = x;
-        values[2 * k + 1] = x;
-      } else {
-        ctx.scalars32.fill(x, 4 * k, 4 * k + 4);
-      }
-    }
+    // lanes.
+    for (let k = 13; k >= 0; k--) ctx.scalars32.fill(Math.fround(values[k]!), 4 * k, 4 * k + 4);
   } else {
     // The float64 loop multiplies by the reciprocals of the three divisors
     // (8, 9 and 11), as the reference does.
