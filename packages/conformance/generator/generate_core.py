@@ -186,8 +186,36 @@ def sparse_zero_grads(rng, n, steps):
     return g
 
 
+def halfway_lanes(seed, n):
+    """A float32 weight decay lam and lanes (theta, g) on which float64 rounds
+    g + lam * theta exactly onto a halfway point between two float32 numbers
+    that the exact sum is not on: the integer significands satisfy
+    A * B = 2^j + d with 0 < |d| < 2^(j - 29), so lam * theta is
+    2^s (1 + d / 2^j), and g is a float32 whose half spacing is 2^s. Rounding
+    that float64 sum to float32 then differs from a fused multiply-add,
+    which rounds the exact sum once (the same construction as
+    halfwayLanes in packages/test-utils)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        A = 2**23 + 2 * int(rng.integers(0, 2**22)) + 1
+        for j in range(24, 48):
+            B = round(2**j / A)
+            d = A * B - 2**j
+            if B >= 2**24 or d == 0 or abs(d) >= 2 ** (j - 29):
+                continue
+            s = rng.integers(-30, -20, size=n)
+            sign = np.where(rng.uniform(size=n) < 0.5, -1.0, 1.0)
+            theta = sign * B * np.exp2(s - j + 23.0)
+            g = sign * (2**23 + rng.integers(0, 2**23, size=n)) * np.exp2(s + 1.0)
+            return A * 2.0**-23, theta, g
+
+
 def cases():
     cs = []
+    lam, theta, g = halfway_lanes(40, 64)
+    cs.append(Case("l2-fma-halfway", "Coupled L2 decay on lanes where float64 rounds g + lambda * p exactly onto a float32 halfway point (torch fuses that multiply-add, rounding once).",
+                   options=dict(decay="l2", weightDecay=lam, lr=1e-3), n=64, steps=3, seed=40,
+                   params=lambda rng, n: theta, grads=lambda rng, n, steps: np.tile(g, (steps, 1)), dtypes=("float32",)))
     cs.append(Case("defaults", "AdamW with torch defaults except weight decay 1e-2 (lr 1e-3, betas (0.9, 0.999), eps 1e-8).",
                    steps=10, seed=1))
     cs.append(Case("amsgrad", "AMSGrad variant; gradients shrink over the run so the running maximum of v differs from v.",
