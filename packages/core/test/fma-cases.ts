@@ -1,6 +1,6 @@
 // An exact float32 FMA, and operands on which the float64 multiply-add rounded
 // to float32 is wrong, for the tests of every kernel that must fuse like hardware.
-import { f32Bits, f32FromBits, xorshift32 } from '@adamw/test-utils';
+import { f32Bits, f32FromBits, nearPowerOfTwo, xorshift32 } from '@adamw/test-utils';
 
 /** Every exact value below is an integer times 2^-K: 2^-298 is the smallest product of two float32 subnormals. */
 const K = 298;
@@ -72,9 +72,8 @@ export function doubleRoundingCases(count: number, seed: number): Array<[number,
   for (let attempt = 0; cases.length < count && attempt < count * 100_000; attempt++) {
     const A = 0x800001 + 2 * (next() % 0x400000); // odd, 24 bits
     const j = 30 + (next() % 18);
-    const B = Math.round(2 ** j / A);
-    const epsilon = A * B - 2 ** j; // exact: below 2^48
-    if (B >= 2 ** 24 || epsilon === 0 || Math.abs(epsilon) >= 2 ** (j - 29)) continue;
+    const B = nearPowerOfTwo(A, j);
+    if (B === undefined) continue;
 
     const c = randomAddend(next);
     const neighbour = f32FromBits(f32Bits(c) + (next() & 1 ? 1 : -1)); // away from zero or towards it

@@ -7,7 +7,7 @@
 // Node ≥ 22 has relaxed SIMD by default; Node 20 has it behind a V8 flag,
 // set here before the first module is compiled (the kernel decides which
 // module it runs on first use, and each test file runs in a process of its own).
-import { halfwayLanes, lcg } from '@adamw/test-utils';
+import { firstDifference, halfwayLanes, lcg } from '@adamw/test-utils';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -45,20 +45,6 @@ function runReference(plan: AdamWPlan, arrays: { p: Float32Array; g: Float32Arra
   const out = { p: arrays.p.slice(), g: arrays.g.slice(), m: arrays.m.slice(), v: arrays.v.slice() };
   adamwReferenceKernel(plan, out.p, out.g, out.m, out.v, undefined);
   return out;
-}
-
-/** The index of the first element whose bits differ, or −1 (toEqual on long arrays is slow). */
-function firstDifferentBits(a: FloatArray, b: FloatArray): number {
-  const x = new Uint32Array(Float32Array.from(a).buffer);
-  const y = new Uint32Array(Float32Array.from(b).buffer);
-  if (x.length !== y.length) return Math.min(x.length, y.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
-/** The same for every array of two results, by name. */
-function sameBits(got: Record<string, Float32Array>, reference: Record<string, Float32Array>): Record<string, number> {
-  return Object.fromEntries(Object.keys(reference).map((key) => [key, firstDifferentBits(got[key]!, reference[key]!)]));
 }
 
 const PLAN: AdamWPlan = {
@@ -108,8 +94,8 @@ describe('the float32 fused multiply-add, in both builds of the module', () => {
       const got = runBuild(build, plan, arrays);
       const reference = runReference(plan, arrays);
       const exact = Float32Array.from(cases.b, (b, i) => exactFmaf32(cases.a, b, cases.c[i]!));
-      expect(firstDifferentBits(got.m, exact)).toBe(-1);
-      expect(sameBits(got, reference)).toEqual({ p: -1, g: -1, m: -1, v: -1 });
+      expect(firstDifference(got.m, exact)).toBeUndefined();
+      for (const key of ['p', 'g', 'm', 'v'] as const) expect(firstDifference(got[key], reference[key]), key).toBeUndefined();
     });
 
     it(`${build}: the L2 mode's g + λ·θ is RN32 of the exact sum on every crafted lane, as in the reference`, () => {
@@ -120,8 +106,8 @@ describe('the float32 fused multiply-add, in both builds of the module', () => {
       const got = runBuild(build, plan, arrays);
       const reference = runReference(plan, arrays);
       const exact = Float32Array.from(cases.b, (b, i) => exactFmaf32(cases.a, b, cases.c[i]!));
-      expect(firstDifferentBits(got.m, exact)).toBe(-1);
-      expect(sameBits(got, reference)).toEqual({ p: -1, g: -1, m: -1, v: -1 });
+      expect(firstDifference(got.m, exact)).toBeUndefined();
+      for (const key of ['p', 'g', 'm', 'v'] as const) expect(firstDifference(got[key], reference[key]), key).toBeUndefined();
     });
   }
 });
@@ -186,7 +172,7 @@ describe('every path of the relaxed build computes the reference bits', () => {
         const got = steps(where, options, k);
         for (const key of ['params', 'm', 'v', 'vMax'] as const) {
           const b = reference[key];
-          if (b !== undefined) expect(firstDifferentBits(got[key]!, b), `${where} ${key}`).toBe(-1);
+          if (b !== undefined) expect(firstDifference(got[key]!, b), `${where} ${key}`).toBeUndefined();
         }
       }
     },

@@ -10,7 +10,7 @@ import {
   type AdamWState,
   type FloatArray,
 } from '../src/index.js';
-import { seededValues } from '@adamw/test-utils';
+import { firstDifference, seededValues } from '@adamw/test-utils';
 import { WASM_MOMENTS_MIN_BYTES } from '../src/simd/kernel.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -19,11 +19,6 @@ const values = (n: number, seed: number, scale = 1): Float64Array => seededValue
 
 /** True when the array is a view on a larger memory (the moments' own WebAssembly memory), not an array of its own. */
 const inWasmMemory = (a: FloatArray) => a.buffer.byteLength > a.byteLength && a.buffer.byteLength % 65536 === 0;
-
-function firstDifference(a: FloatArray, b: FloatArray): string | undefined {
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
-  return a.length === b.length ? undefined : `lengths ${a.length} and ${b.length}`;
-}
 
 function expectSameState(a: AdamWState, b: AdamWState): void {
   expect(a.step).toBe(b.step);

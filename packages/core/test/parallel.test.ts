@@ -1,4 +1,4 @@
-import { seededValues } from '@adamw/test-utils';
+import { firstDifference, seededValues } from '@adamw/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adamwStepInPlace, adamwStepInPlaceWith, initAdamW, type AdamWOptions, type AdamWState, type FloatArray } from '../src/index.js';
 import { createParallelAdamW, initSharedAdamW, isShared, shareFloatArray, type ParallelAdamW } from '../src/parallel/index.js';
@@ -8,12 +8,6 @@ import { parallelWorkerSource } from '../src/parallel/worker.js';
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 const values = (n: number, seed: number, scale = 1): Float64Array => seededValues(n, seed, scale);
-
-function firstDifference(a: FloatArray, b: FloatArray): string | undefined {
-  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
-  return undefined;
-}
 
 function expectSameBits(a: AdamWState & { params: FloatArray }, b: AdamWState & { params: FloatArray }): void {
   expect(firstDifference(a.params, b.params), 'params').toBeUndefined();

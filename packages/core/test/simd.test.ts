@@ -1,4 +1,4 @@
-import { lcg, yieldToEventLoop } from '@adamw/test-utils';
+import { firstDifference, lcg, yieldToEventLoop } from '@adamw/test-utils';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -73,15 +73,6 @@ function values(n: number, seed: number, decades = 6, low = -3): Float64Array {
   const next = lcg(seed);
   for (let i = 0; i < n; i++) out[i] = (next() < 0.5 ? -1 : 1) * 10 ** (low + decades * next());
   return out;
-}
-
-/** Index and values of the first element whose bits differ (NaN counts equal to NaN), or undefined. */
-function firstDifference(a: FloatArray, b: FloatArray): string | undefined {
-  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
-  }
-  return undefined;
 }
 
 function expectSameBits(actual: AdamWState & { params: FloatArray }, expected: AdamWState & { params: FloatArray }): void {

@@ -12,3 +12,14 @@ export function f32FromBits(b: number): number {
   bits[0] = b;
   return asFloat[0]!;
 }
+
+/**
+ * Index and values of the first element where two arrays differ in their
+ * bits (every NaN counts equal to every NaN, +0 and −0 differ), or undefined
+ * when they agree.
+ */
+export function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
+  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `index ${i}: ${a[i]} vs ${b[i]}`;
+  return undefined;
+}
