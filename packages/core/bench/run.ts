@@ -33,7 +33,7 @@ import { resolveAdamWOptions } from '../src/adamw/options.js';
 import { createParallelAdamW, initSharedAdamW, shareFloatArray } from '../src/parallel/index.js';
 import { createSimdContext, runSimdChunks, runSimdMoments, SIMD_PLAN_BYTES, SIMD_SLOT_BYTES, writeSimdPlan } from '../src/simd/driver.js';
 import { ADAMW_WASM_BASE64 } from '../src/simd/adamw-wasm.js';
-import { adamwWasmModule, decodeBase64, momentsSlotBytes, simdFusedMultiplyAdd } from '../src/simd/kernel.js';
+import { adamwWasmModule, decodeBase64, momentsMemory, momentsSlotBytes, simdFusedMultiplyAdd } from '../src/simd/kernel.js';
 import { timeGroup, type Timing } from './measure.js';
 import { renderRecords, renderTable, type Cell } from './table.js';
 import { prepareTfAdam, TFJS_VERSION, type TfBackend } from './tfjs-adam.js';
@@ -346,9 +346,9 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
     // alone, and the kernel alone with params and grads already in the slots
     // and the moments streaming from main memory. On one thread the step is
     // about their sum: neither can run while the other does.
-    const slotBytes = momentsSlotBytes(n * Ctor.BYTES_PER_ELEMENT);
-    const home = momentsHome(module, Ctor, n, slotBytes);
-    const homeChunk = slotBytes / Ctor.BYTES_PER_ELEMENT;
+    const momentsSlot = momentsSlotBytes(n * Ctor.BYTES_PER_ELEMENT);
+    const home = momentsHome(module, p, momentsSlot);
+    const homeChunk = momentsSlot / Ctor.BYTES_PER_ELEMENT;
     const hs = Ctor === Float32Array ? home.ctx.slots32 : home.ctx.slots64;
     const hp: FloatArray[] = [];
     const hg: FloatArray[] = [];
@@ -367,17 +367,17 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
       }
     };
     tasks.momentsKernel = () => {
-      for (let at = 0; at < n * Ctor.BYTES_PER_ELEMENT; at += slotBytes) {
+      for (let at = 0; at < n * Ctor.BYTES_PER_ELEMENT; at += momentsSlot) {
         hKernel(ho[0]!, ho[1]!, home.m.byteOffset + at, home.v.byteOffset + at, 0, homeChunk);
       }
     };
     // The same step with the slots of the chunked copies.
-    const small = momentsHome(module, Ctor, n, SIMD_SLOT_BYTES);
+    const small = momentsHome(module, p, SIMD_SLOT_BYTES);
     tasks.momentsStepSmallSlots = () => runSimdMoments(small.ctx, p, g, small.m, small.v, undefined, 0, n);
     // And with the module that emulates the fused multiply-add (engines
     // without relaxed SIMD run it), where the default is the other.
     const emulated = Ctor === Float32Array && simdFusedMultiplyAdd() === 'relaxed';
-    const other = emulated ? momentsHome(new WebAssembly.Module(decodeBase64(ADAMW_WASM_BASE64)), Ctor, n, slotBytes) : undefined;
+    const other = emulated ? momentsHome(new WebAssembly.Module(decodeBase64(ADAMW_WASM_BASE64)), p, momentsSlot) : undefined;
     if (other !== undefined) tasks.momentsStepEmulated = () => runSimdMoments(other.ctx, p, g, other.m, other.v, undefined, 0, n);
     for (const h of [home, small, other]) if (h !== undefined) writeSimdPlan(h.ctx, plan, Ctor === Float32Array, false);
     // The parallel step on shared arrays outside the pool's memory: chunked
@@ -402,26 +402,19 @@ async function benchDesign(bounds: BandwidthRow[]): Promise<DesignRow[]> {
       record(variant, t[String(slotBytes)]!, slotBytes / 1024);
     }
     record('kernel alone, data in cache', t.kernelOnly!, null);
-    record('initAdamW state: the step', t.momentsStep!, slotBytes / 1024);
-    record('initAdamW state: its copies alone (params and grads in, params out)', t.momentsCopies!, slotBytes / 1024);
-    record('initAdamW state: its kernel alone (moments from main memory)', t.momentsKernel!, slotBytes / 1024);
+    record('initAdamW state: the step', t.momentsStep!, momentsSlot / 1024);
+    record('initAdamW state: its copies alone (params and grads in, params out)', t.momentsCopies!, momentsSlot / 1024);
+    record('initAdamW state: its kernel alone (moments from main memory)', t.momentsKernel!, momentsSlot / 1024);
     record('initAdamW state: the step, slots of the chunked copies', t.momentsStepSmallSlots!, SIMD_SLOT_BYTES / 1024);
-    if (emulated) record('initAdamW state: the step, fused multiply-add emulated (no relaxed SIMD)', t.momentsStepEmulated!, slotBytes / 1024);
+    if (emulated) record('initAdamW state: the step, fused multiply-add emulated (no relaxed SIMD)', t.momentsStepEmulated!, momentsSlot / 1024);
   }
   return rows;
 }
 
-/**
- * Zeroed moments m and v of n elements in a WebAssembly memory of their own,
- * after a plan block and five slots of `slotBytes`, as `initAdamW` lays
- * them out for large parameters.
- */
-function momentsHome(module: WebAssembly.Module, Ctor: Ctor, n: number, slotBytes: number) {
-  const stride = Math.ceil((n * Ctor.BYTES_PER_ELEMENT + 16) / 64) * 64;
-  const head = SIMD_PLAN_BYTES + 5 * slotBytes;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((head + 2 * stride) / 65536) });
-  const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
-  return { ctx, m: new Ctor(memory.buffer, head, n), v: new Ctor(memory.buffer, head + stride, n) };
+/** Zeroed moments m and v for `p` in a WebAssembly memory of their own, as `initAdamW` lays them out, with `module` and `slotBytes`. */
+function momentsHome(module: WebAssembly.Module, p: FloatArray, slotBytes: number) {
+  const { ctx, moments } = momentsMemory(module, p, 2, slotBytes);
+  return { ctx, m: moments[0]!, v: moments[1]! };
 }
 
 /** Where the parallel step starts to pay: a pool that shards every length, against one thread. */

@@ -178,10 +178,9 @@ export function expandFusedMultiplyAdd(watText, mode) {
     if (operands.length !== 3) throw new Error(`FUSED_MADD takes three operands, got ${operands.length} at character ${at}`);
     const [a, b, c] = operands;
     const get = (name) => `(local.get $${name})`;
-    const spelled =
-      mode === 'relaxed'
-        ? `(f32x4.relaxed_madd ${a} ${b} ${c})`
-        : `(block (result v128)
+    const spelled = !emulated
+      ? `(f32x4.relaxed_madd ${a} ${b} ${c})`
+      : `(block (result v128)
           (local.set $fmA ${a}) (local.set $fmB ${b}) (local.set $fmC ${c})
           (local.set $fmLo (f64x2.add (f64x2.mul ${promote(get('fmA'))} ${promote(get('fmB'))}) ${promote(get('fmC'))}))
           (local.set $fmHi (f64x2.add (f64x2.mul ${promote(shuffleHigh(get('fmA')))} ${promote(shuffleHigh(get('fmB')))}) ${promote(shuffleHigh(get('fmC')))}))

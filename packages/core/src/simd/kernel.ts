@@ -225,17 +225,28 @@ export function residentContext(arrays: readonly (FloatArray | undefined)[]): Si
  */
 export function createWasmMoments<T extends FloatArray>(params: T, count: number): T[] | undefined {
   if (params.byteLength < WASM_MOMENTS_MIN_BYTES || !isSimdAvailable() || plainModule === undefined) return undefined;
-  // Each moment starts on a cache line, and at least 16 bytes of padding follow it.
-  const stride = Math.ceil((params.byteLength + 16) / 64) * 64;
-  const slotBytes = momentsSlotBytes(params.byteLength);
+  const home = momentsMemory(plainModule, params, count, momentsSlotBytes(params.byteLength));
+  momentHomes.set(home.ctx.memory.buffer, home.ctx);
+  return home.moments;
+}
+
+/**
+ * A moments memory laid out as {@link createWasmMoments} lays it out, on
+ * `module` and with slots of `slotBytes`: the plan block, five slots, then
+ * `count` zero-filled arrays of the type and length of `like`, each starting
+ * on a cache line with at least 16 bytes of padding after it. (`pnpm bench`
+ * builds it with other modules and slot sizes.)
+ * @internal
+ */
+export function momentsMemory<T extends FloatArray>(module: WebAssembly.Module, like: T, count: number, slotBytes: number): { ctx: SimdContext; moments: T[] } {
+  const stride = Math.ceil((like.byteLength + 16) / 64) * 64;
   const head = SIMD_PLAN_BYTES + 5 * slotBytes;
   const memory = new WebAssembly.Memory({ initial: Math.ceil((head + count * stride) / 65536) });
-  const ctx = createSimdContext(new WebAssembly.Instance(plainModule, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
-  momentHomes.set(memory.buffer, ctx);
-  const Ctor = params.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T;
+  const ctx = createSimdContext(new WebAssembly.Instance(module, { env: { memory } }), memory, slotBytes, SIMD_PLAN_BYTES);
+  const Ctor = like.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T;
   const moments: T[] = [];
-  for (let k = 0; k < count; k++) moments.push(new Ctor(memory.buffer, head + k * stride, params.length));
-  return moments;
+  for (let k = 0; k < count; k++) moments.push(new Ctor(memory.buffer, head + k * stride, like.length));
+  return { ctx, moments };
 }
 
 /**
