@@ -86,26 +86,38 @@ export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
 export function isSimdAvailable(): boolean {
   if (available === undefined) {
     available = false;
-    const bytes = decodeBase64(ADAMW_WASM_BASE64);
-    if (typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(bytes)) {
-      try {
-        // Synchronous compilation is fine for modules under 4 KiB, which
-        // browsers allow on the main thread; both builds are smaller.
-        const relaxed = relaxedModule();
-        plainModule = relaxed ?? new WebAssembly.Module(bytes);
-        fusedKind = relaxed === undefined ? 'emulated' : 'relaxed';
+    try {
+      const loaded = loadAdamWModule();
+      if (loaded !== undefined) {
         const memory = new WebAssembly.Memory({ initial: 1 });
-        const instance = new WebAssembly.Instance(plainModule, { env: { memory } });
+        const instance = new WebAssembly.Instance(loaded.module, { env: { memory } });
         chunkContext = createSimdContext(instance, memory, SIMD_SLOT_BYTES, SIMD_PLAN_BYTES);
+        plainModule = loaded.module;
+        fusedKind = loaded.kind;
         available = true;
-      } catch {
-        plainModule = undefined;
-        chunkContext = undefined;
-        fusedKind = undefined;
       }
+    } catch {
+      plainModule = undefined;
+      chunkContext = undefined;
+      fusedKind = undefined;
     }
   }
   return available;
+}
+
+/**
+ * The module this engine runs: the relaxed SIMD build where it works (then
+ * the emulating one is never decoded), else the emulating build where the
+ * engine validates it, else undefined. Synchronous compilation is fine for
+ * modules under 4 KiB, which browsers allow on the main thread; both builds
+ * are smaller.
+ */
+function loadAdamWModule(): { module: WebAssembly.Module; kind: FusedMultiplyAdd } | undefined {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return undefined;
+  const relaxed = relaxedModule();
+  if (relaxed !== undefined) return { module: relaxed, kind: 'relaxed' };
+  const bytes = decodeBase64(ADAMW_WASM_BASE64);
+  return WebAssembly.validate(bytes) ? { module: new WebAssembly.Module(bytes), kind: 'emulated' } : undefined;
 }
 
 /**
