@@ -156,7 +156,8 @@ export function expandFusedMultiplyAdd(watText, mode) {
     ['fmShift', 'i32x4 0x7f7fffff 0x7f7fffff 0x7f7fffff 0x7f7fffff'],
   ];
   const names = ['fmA', 'fmB', 'fmC', 'fmLo', 'fmHi', 'fmR', ...constants.map(([name]) => name)];
-  let text = watText
+  // The relaxed build never takes the emulation's exact path: leave it out.
+  let text = (emulated ? watText : rewriteFunctions(watText, /\(func \$(fused_madd_exact|odd_sum)\b/g, () => ''))
     .replaceAll('FUSED_MADD_LOCALS', emulated ? names.map((name) => `(local $${name} v128)`).join(' ') : '')
     .replaceAll('FUSED_MADD_INIT', emulated ? constants.map(([name, value]) => `(local.set $${name} (v128.const ${value}))`).join(' ') : '');
   for (let at = text.indexOf('(FUSED_MADD '); at >= 0; at = text.indexOf('(FUSED_MADD ', at)) {

@@ -146,10 +146,11 @@
         (br $next))))
 
   ;; RN32(a·b + c) in each lane, correctly rounded: the rare path of the
-  ;; emulated FUSED_MADD (see the top of the file; never called by the build
-  ;; with relaxed SIMD). The float64 sum is made round-to-odd before it is
-  ;; rounded to float32: where the float64 addition was inexact and left an
-  ;; even last bit, the sum moves one float64 ulp towards the exact value.
+  ;; emulated FUSED_MADD (see the top of the file; the build with relaxed
+  ;; SIMD leaves it and $odd_sum out). The float64 sum is made round-to-odd
+  ;; before it is rounded to float32: where the float64 addition was inexact
+  ;; and left an even last bit, the sum moves one float64 ulp towards the
+  ;; exact value.
   ;; Rounding a round-to-odd float64 to float32 rounds the exact value once,
   ;; since float64 carries more than two bits beyond float32's 24.
   (func $fused_madd_exact (param $a v128) (param $b v128) (param $c v128) (result v128)
